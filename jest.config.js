@@ -1,0 +1,28 @@
+/**
+ * Jest runs TypeScript and the ESM-only dependencies through @swc/jest
+ * (see ../shared/TOOLCHAIN.md, pitfall 1): Node 20 cannot require() ESM from Jest's sandbox.
+ */
+const esmOnly = [
+  '@nestjs', 'nestjs-pino', 'file-type', 'strtok3', 'token-types', '@tokenizer', '@borewit',
+  'uint8array-extras', 'openid-client', 'oauth4webapi', 'jose', 'oidc-provider', '@electric-sql',
+];
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testTimeout: 60000,
+};
