@@ -1,0 +1,55 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common';
+import { AuditEventEntity } from './audit-event.entity';
+
+/** What happened, for one audit event. Never put tokens, assertions, secrets or cookies in `details`. */
+export interface AuditEventInput {
+  /** Dotted event type, e.g. `login.started`, `upstream.callback`, `token.issued`. */
+  type: string;
+  outcome: 'success' | 'failure' | 'info';
+  /** Stable reason code (a BrokerError code) for failures and decisions. */
+  reason?: string;
+  providerId?: string;
+  principalId?: string;
+  clientId?: string;
+  /** Hashed login transaction id, which ties together the events of one login. */
+  loginTransactionId?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Writes audit events (DESIGN.md §1: every step writes one) to the append-only `audit_events`
+ * table and mirrors them to the log. Writing is outside any business transaction on purpose: a
+ * failed, rolled-back login still leaves its failure event behind.
+ */
+@Injectable()
+export class AuditService {
+  private readonly log = new Logger('audit');
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Appends one event. A failure to write is logged and rethrown: an unaudited login must not
+   * succeed silently.
+   */
+  async record(event: AuditEventInput): Promise<void> {
+    const row: Partial<AuditEventEntity> = {
+      occurredAt: this.clock.now(),
+      type: event.type,
+      outcome: event.outcome,
+      reason: event.reason ?? null,
+      providerId: event.providerId ?? null,
+      principalId: event.principalId ?? null,
+      clientId: event.clientId ?? null,
+      loginTransactionId: event.loginTransactionId ?? null,
+      details: event.details ?? {},
+    };
+    const level = event.outcome === 'failure' ? 'warn' : 'log';
+    this.log[level]({ msg: 'audit', ...row });
+    await this.dataSource.getRepository(AuditEventEntity).insert(row);
+  }
+}

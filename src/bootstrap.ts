@@ -1,0 +1,94 @@
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { migrations } from '../migrations';
+import { AppModule, ENTITIES } from './app/app.module';
+import type { Clock } from './common';
+import { loadConfig } from './config';
+import type { TesseraConfig } from './config/types';
+import { openDatabase, runMigrations } from './database';
+
+/** Options for {@link startTessera}. */
+export interface StartOptions {
+  /** Environment to read settings from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Called after the Nest app is created and before routes are initialised; may mount extra express routes. */
+  beforeInit?: (app: INestApplication) => void | Promise<void>;
+  /** Port to listen on; overrides the PORT setting. 0 = ephemeral. */
+  port?: number;
+  /** Host to bind; default all interfaces. */
+  host?: string;
+  /** Time source (tests). */
+  clock?: Clock;
+}
+
+/** A running broker. */
+export interface RunningTessera {
+  app: INestApplication;
+  config: TesseraConfig;
+  /** Base URL it listens on, e.g. http://127.0.0.1:3000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads and validates configuration, opens the database (PostgreSQL or embedded PGlite),
+ * applies migrations, and listens for HTTP.
+ * @throws ConfigError when the environment or a providers/ or clients/ file is invalid.
+ * @throws Error when the database cannot be opened or the signing keys cannot be decrypted.
+ */
+export async function startTessera(opts: StartOptions = {}): Promise<RunningTessera> {
+  const config = loadConfig(opts.env ?? process.env);
+  const log = new NestLogger('tessera');
+  const db = await openDatabase(config.env, ENTITIES, migrations);
+  let app: NestExpressApplication | undefined;
+  try {
+    const applied = await runMigrations(db);
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock }), {
+      bufferLogs: true,
+      abortOnError: false,
+    });
+    app.useLogger(app.get(Logger));
+    if (config.env.kekIsDevelopmentDefault) {
+      log.warn('!!! TESSERA_KEK is not set: signing keys are encrypted with the PUBLIC DEVELOPMENT KEY. Never run like this in production. !!!');
+    }
+    if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
+    app.disable('x-powered-by');
+    app.set('query parser', 'simple');
+    app.use(cookieParser());
+    app.use(securityHeaders);
+    await opts.beforeInit?.(app);
+    await app.listen(opts.port ?? config.env.port, opts.host ?? '0.0.0.0');
+    const address = app.getHttpServer().address() as { port: number };
+    log.log(`Tessera ${config.env.issuer} listening on port ${address.port} (${db.embedded ? `embedded database ${config.env.dataDir}` : 'PostgreSQL'})`);
+    const started = app;
+    return {
+      app: started,
+      config,
+      url: `http://127.0.0.1:${address.port}`,
+      async close() {
+        await started.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await db.close();
+    throw err;
+  }
+}
+
+/**
+ * Headers on every answer: no framing (clickjacking of login pages), no MIME sniffing, and no
+ * Referer, since login URLs carry codes and state (RFC 9700 §4.2.4).
+ */
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  next();
+}

@@ -1,0 +1,123 @@
+/**
+ * Validated configuration values, as the rest of Tessera sees them (DESIGN.md §4).
+ * These are plain readonly objects produced by the loaders in this folder; nothing
+ * outside config/ parses YAML or reads process.env.
+ */
+
+/** Linking policies (DESIGN.md §1 step 6). Only `none` is implemented in the walking skeleton. */
+export type LinkingPolicy = 'none' | 'email' | 'user-confirmed' | 'admin-bound';
+
+/** Upstream OpenID Connect settings of a provider (`oidc:` block of providers/<id>.yaml). */
+export interface OidcProviderSettings {
+  /** Issuer URL; discovery reads `${issuer}/.well-known/openid-configuration` (OIDC Discovery 1.0 §4). */
+  issuer: string;
+  clientId: string;
+  /** Resolved from a `${ENV}` reference; never a literal in the file. Absent for public upstream clients. */
+  clientSecret?: string;
+  /** How Tessera authenticates at the upstream token endpoint. Default client_secret_basic (none without secret). */
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /** Scopes requested upstream; must contain `openid`. Default [openid, email, profile]. */
+  scopes: string[];
+  /** Call the userinfo endpoint after the code exchange. Default true. */
+  fetchUserinfo: boolean;
+  /** Allow http:// upstream URLs (demo and tests only). Default false. */
+  allowInsecureRequests: boolean;
+}
+
+/** One upstream identity provider: providers/<id>.yaml; the file stem is the id. */
+export interface ProviderConfig {
+  id: string;
+  /** Absolute path of the file it came from (for error messages). */
+  file: string;
+  displayName: string;
+  protocol: 'oidc' | 'saml';
+  oidc?: OidcProviderSettings;
+  /** Where the immutable subject comes from. For OIDC: a claim name, default `sub`. */
+  subject: { claim?: string; from?: 'nameId' };
+  trust: {
+    /** What an absent email_verified means (DESIGN.md §4). Default `asserted`. */
+    emailVerified: 'asserted' | 'always' | 'never';
+    domains: string[];
+  };
+  linking: { policy: LinkingPolicy; onConflict?: LinkingPolicy };
+  homeRealm: { domains: string[] };
+}
+
+/** How a client authenticates at the token endpoint (RFC 7591 §2, OIDC Core §9). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** One downstream app: clients/<id>.yaml; the file stem is the client_id. */
+export interface ClientConfig {
+  /** client_id = file stem. */
+  id: string;
+  file: string;
+  displayName: string;
+  /** `public` clients have no secret and must use PKCE S256 (RFC 7636, OAuth 2.0 Security BCP §2.1.1). */
+  type: 'confidential' | 'public';
+  /** SHA-256 (base64url) of the secret resolved from `${ENV}`; the plain secret is not kept. Confidential only. */
+  clientSecretHash?: string;
+  /** Allowed methods; confidential default [client_secret_basic, client_secret_post], public always [none]. */
+  tokenEndpointAuthMethods: ClientAuthMethod[];
+  /** Exact-match redirect URIs (RFC 6749 §3.1.2, OAuth 2.0 Security BCP §4.1.3). At least one. */
+  redirectUris: string[];
+  grantTypes: Array<'authorization_code'>;
+  /** Scopes the client may ask for; default [openid, email, profile]. */
+  scopes: string[];
+  /** PKCE required even for confidential clients. Public clients always require it. Default true. */
+  requirePkce: boolean;
+  /** ID token signing algorithm (OIDC Registration §2 id_token_signed_response_alg). Default RS256. */
+  idTokenSignedResponseAlg: 'RS256' | 'ES256';
+  /** Seconds. Default 300, at most 3600. */
+  accessTokenLifetimeSeconds: number;
+  /** Seconds. Default 300, at most 3600. */
+  idTokenLifetimeSeconds: number;
+}
+
+/** Environment settings, validated once at start. */
+export interface TesseraEnv {
+  /** Public base URL of this broker; `iss` of every token. Default http://localhost:3000. No trailing slash. */
+  issuer: string;
+  /** HTTP port. Default 3000. */
+  port: number;
+  /** postgres://… selects a PostgreSQL server; absent = embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data directory (embedded mode). Default ./.tessera/data. `memory://` for an in-memory database. */
+  dataDir: string;
+  /** Key-encryption key (32 bytes), from TESSERA_KEK (base64url). */
+  kek: Uint8Array;
+  /** True when TESSERA_KEK was not set and the development default is in use. */
+  kekIsDevelopmentDefault: boolean;
+  providersDir: string;
+  clientsDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Login transaction lifetime, seconds. Default 600 (DESIGN.md §1 step 2). */
+  loginTransactionTtlSeconds: number;
+  /** Authorization code lifetime, seconds. Default 60 (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+  authorizationCodeTtlSeconds: number;
+}
+
+/** One problem found in a configuration file or the environment. */
+export interface ConfigProblem {
+  /** File path (relative to cwd when possible), or `environment`. */
+  file: string;
+  /** Dotted field path, e.g. `oidc.clientSecret`; `(file)` for whole-file problems such as YAML syntax. */
+  field: string;
+  reason: string;
+}
+
+/** Thrown when configuration is invalid; carries every problem found, not just the first. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      'invalid configuration:\n' + problems.map((p) => `  ${p.file}: ${p.field}: ${p.reason}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** The whole validated configuration. */
+export interface TesseraConfig {
+  env: TesseraEnv;
+  providers: ReadonlyMap<string, ProviderConfig>;
+  clients: ReadonlyMap<string, ClientConfig>;
+}

@@ -1,0 +1,29 @@
+import type { UpstreamAssertion } from '../../identity/identity.module';
+
+/** Claims that describe the token or the authentication, not the user (OIDC Core §2, §5.1). */
+const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'auth_time', 'acr', 'amr', 'sid']);
+
+/**
+ * Turns ID token claims plus userinfo into UpstreamAssertion attributes: every value a list of
+ * strings (DESIGN.md §3). Userinfo wins over the ID token for the same claim (OIDC Core §5.3.2
+ * makes userinfo authoritative for user claims). Booleans and numbers become their string form,
+ * objects (e.g. `address`) JSON. Pure.
+ */
+export function claimsToAttributes(...sources: Array<Record<string, unknown> | undefined>): UpstreamAssertion['attributes'] {
+  const out: UpstreamAssertion['attributes'] = {};
+  for (const source of sources) {
+    if (!source) continue;
+    for (const [name, value] of Object.entries(source)) {
+      if (PROTOCOL_CLAIMS.has(name) || value === undefined) continue;
+      out[name] = (Array.isArray(value) ? value : [value]).map(toText);
+    }
+  }
+  return out;
+}
+
+function toText(v: unknown): string | null {
+  if (v === null) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}

@@ -1,0 +1,149 @@
+import { Injectable, Logger } from '@nestjs/common';
+import * as client from 'openid-client';
+import { BrokerError, ErrorCodes } from '../../common';
+import type { OidcProviderSettings, ProviderConfig } from '../../config/types';
+import type { UpstreamAssertion } from '../../identity/identity.module';
+import type { BeginContext, BeginResult, CallbackInput, CompleteContext, UpstreamConnector } from '../connector';
+import { claimsToAttributes } from './claims';
+
+/** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
+const UPSTREAM_TIMEOUT_SECONDS = 10;
+
+/**
+ * Upstream OpenID Connect (OIDC Core 1.0) over openid-client: discovery (OIDC Discovery §4),
+ * authorization code flow with PKCE S256 (RFC 7636), state and nonce, ID token validation
+ * (OIDC Core §3.1.3.7, done by openid-client) and userinfo (OIDC Core §5.3, `sub` must match).
+ *
+ * Discovery results are cached per provider; a failed discovery is not cached, so the next
+ * login retries.
+ */
+@Injectable()
+export class OidcConnector implements UpstreamConnector {
+  readonly protocol = 'oidc' as const;
+  private readonly log = new Logger('connector.oidc');
+  private readonly configs = new Map<string, Promise<client.Configuration>>();
+
+  async begin(provider: ProviderConfig, ctx: BeginContext): Promise<BeginResult> {
+    const settings = oidcSettings(provider);
+    const config = await this.configuration(provider.id, settings);
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const params: Record<string, string> = {
+      redirect_uri: ctx.callbackUrl,
+      scope: settings.scopes.join(' '),
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state: ctx.handle,
+      nonce,
+    };
+    if (ctx.loginHint) params.login_hint = ctx.loginHint;
+    const url = client.buildAuthorizationUrl(config, params);
+    return { redirectUrl: url.href, upstream: { codeVerifier, nonce, state: ctx.handle } };
+  }
+
+  transactionHandle(input: CallbackInput): string | undefined {
+    const state = input.url.searchParams.getAll('state');
+    return state.length === 1 && state[0] ? state[0] : undefined;
+  }
+
+  async complete(provider: ProviderConfig, ctx: CompleteContext): Promise<UpstreamAssertion> {
+    const settings = oidcSettings(provider);
+    const config = await this.configuration(provider.id, settings);
+    let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+    try {
+      tokens = await client.authorizationCodeGrant(config, ctx.url, {
+        pkceCodeVerifier: ctx.upstream.codeVerifier,
+        expectedState: ctx.upstream.state,
+        expectedNonce: ctx.upstream.nonce,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      throw mapError(err, ErrorCodes.oidcTokenExchangeFailed);
+    }
+    const claims = tokens.claims();
+    if (!claims) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'token response carried no ID token');
+    let userinfo: Record<string, unknown> | undefined;
+    if (settings.fetchUserinfo && config.serverMetadata().userinfo_endpoint) {
+      try {
+        userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+      } catch (err) {
+        throw mapError(err, 'oidc.userinfo_failed');
+      }
+    }
+    const attributes = claimsToAttributes(claims, userinfo);
+    const subjectClaim = provider.subject.claim ?? 'sub';
+    const subject = subjectClaim === 'sub' ? claims.sub : attributes[subjectClaim]?.[0];
+    if (!subject) throw new BrokerError(ErrorCodes.mappingSubjectMissing, `claim ${subjectClaim} absent`);
+    return {
+      providerId: provider.id,
+      issuer: claims.iss,
+      subject,
+      attributes,
+      authn: {
+        authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined,
+        acr: typeof claims.acr === 'string' ? claims.acr : undefined,
+        amr: Array.isArray(claims.amr) ? claims.amr.map(String) : undefined,
+        upstreamSessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
+      },
+      initiatedBy: 'sp',
+    };
+  }
+
+  private configuration(providerId: string, s: OidcProviderSettings): Promise<client.Configuration> {
+    let pending = this.configs.get(providerId);
+    if (!pending) {
+      pending = discover(s).catch((err) => {
+        this.configs.delete(providerId);
+        this.log.warn({ msg: 'upstream discovery failed', providerId, reason: describe(err) });
+        throw new BrokerError(ErrorCodes.upstreamUnreachable, `discovery of ${s.issuer} failed: ${describe(err)}`, { cause: err });
+      });
+      this.configs.set(providerId, pending);
+    }
+    return pending;
+  }
+}
+
+function oidcSettings(provider: ProviderConfig): OidcProviderSettings {
+  if (!provider.oidc) throw new BrokerError('config.provider_invalid', `provider ${provider.id} has no oidc settings`);
+  return provider.oidc;
+}
+
+function discover(s: OidcProviderSettings): Promise<client.Configuration> {
+  const auth =
+    s.tokenEndpointAuthMethod === 'none' || !s.clientSecret
+      ? client.None()
+      : s.tokenEndpointAuthMethod === 'client_secret_post'
+        ? client.ClientSecretPost(s.clientSecret)
+        : client.ClientSecretBasic(s.clientSecret);
+  return client.discovery(new URL(s.issuer), s.clientId, undefined, auth, {
+    timeout: UPSTREAM_TIMEOUT_SECONDS,
+    execute: s.allowInsecureRequests ? [client.allowInsecureRequests] : [],
+  });
+}
+
+/** Maps an openid-client / oauth4webapi error to a stable code; the detail goes to logs only. */
+function mapError(err: unknown, fallback: string): BrokerError {
+  if (err instanceof BrokerError) return err;
+  const e = err as { code?: string; error?: string; message?: string; cause?: { claim?: string } };
+  if (err instanceof client.AuthorizationResponseError) {
+    return new BrokerError(ErrorCodes.upstreamError, `upstream answered error=${e.error}`, { cause: err });
+  }
+  const message = e.message ?? '';
+  if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && e.cause?.claim === 'nonce') {
+    return new BrokerError(ErrorCodes.oidcNonceMismatch, message, { cause: err });
+  }
+  if (/"state"/.test(message)) return new BrokerError(ErrorCodes.oidcStateMismatch, message, { cause: err });
+  if (/"iss"/.test(message)) return new BrokerError(ErrorCodes.oidcIssuerMismatch, message, { cause: err });
+  if (e.code?.startsWith('OAUTH_JWT') || e.code === 'OAUTH_KEY_SELECTION_FAILED' || /ID Token|JWS|signature/i.test(message)) {
+    return new BrokerError(ErrorCodes.oidcIdTokenInvalid, message, { cause: err });
+  }
+  if (err instanceof TypeError || (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError') {
+    return new BrokerError(ErrorCodes.upstreamUnreachable, message, { cause: err });
+  }
+  return new BrokerError(fallback, message, { cause: err });
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return [e?.message, e?.cause?.code ?? e?.cause?.message].filter(Boolean).join(': ');
+}

@@ -1,0 +1,3 @@
+export { openDatabase, runMigrations, type OpenDatabase, type DatabaseSettings } from './data-source';
+export { DatabaseModule } from './database.module';
+export { isUniqueViolation } from './errors';

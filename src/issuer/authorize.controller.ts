@@ -1,0 +1,84 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuditService } from '../audit/audit.module';
+import { BrokerError, ErrorCodes, errorPageHtml } from '../common';
+import { TESSERA_CONFIG } from '../config/tokens';
+import type { TesseraConfig } from '../config/types';
+import { LoginService, ensureBinding, readBinding } from '../login/login.module';
+import { AuthorizationCodes } from './authorization-codes.service';
+import { ClientRegistry } from './client-registry';
+import { redirectWith, validateAuthorize } from './validate-authorize';
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) and the resume endpoint the login
+ * flow returns to. Successful logins get a code (with `iss`, RFC 9207); failures after the
+ * redirect_uri is trusted become OAuth error redirects; the rest become pages.
+ */
+@Controller('oauth2/authorize')
+export class AuthorizeController {
+  private readonly secure: boolean;
+
+  constructor(
+    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    @Inject(ClientRegistry) private readonly clients: ClientRegistry,
+    @Inject(LoginService) private readonly login: LoginService,
+    @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {
+    this.secure = config.env.issuer.startsWith('https://');
+  }
+
+  @Get()
+  async authorize(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const check = validateAuthorize(query, this.clients.all);
+    if (!check.ok) {
+      const clientId = typeof query.client_id === 'string' && this.clients.all.has(query.client_id) ? query.client_id : undefined;
+      await this.audit.record({ type: 'authorize.rejected', outcome: 'failure', reason: check.code, clientId, details: { detail: check.description } });
+      if (!check.redirect) {
+        res.status(400).type('html').send(errorPageHtml({ title: 'This sign-in request is not valid', message: check.description, code: check.error }));
+        return;
+      }
+      res.redirect(303, this.errorRedirect(check.redirectUri, check.state, check.error, check.code));
+      return;
+    }
+    const request = check.request;
+    try {
+      const step = await this.login.start(request, ensureBinding(req, res, this.secure));
+      if (step.kind === 'redirect') res.redirect(303, step.url);
+      else res.type('html').send(step.html);
+    } catch (err) {
+      if (err instanceof BrokerError && err.code !== ErrorCodes.upstreamUnreachable) {
+        res.redirect(303, this.errorRedirect(request.redirectUri, request.state, err.oauthError, err.code));
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** `GET /oauth2/authorize/resume?login=…`: the login flow is done; answer the app. */
+  @Get('resume')
+  async resume(@Query('login') resume: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (typeof resume !== 'string' || resume === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token missing');
+    const finished = await this.login.finish(resume, readBinding(req, this.secure));
+    const { request, outcome } = finished;
+    if (!outcome.ok) {
+      res.redirect(303, this.errorRedirect(request.redirectUri, request.state, outcome.oauthError, outcome.code));
+      return;
+    }
+    const code = await this.codes.issue(request, outcome);
+    await this.audit.record({
+      type: 'authorize.code_issued',
+      outcome: 'success',
+      clientId: request.clientId,
+      principalId: outcome.principalId,
+      providerId: outcome.providerId,
+      loginTransactionId: finished.transactionId,
+    });
+    res.redirect(303, redirectWith(request.redirectUri, { code, state: request.state, iss: this.config.env.issuer }));
+  }
+
+  /** An OAuth error redirect (RFC 6749 §4.1.2.1): the description is the stable code only. */
+  private errorRedirect(redirectUri: string, state: string | undefined, error: string, code: string): string {
+    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.config.env.issuer });
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { TESSERA_CONFIG } from '../config/tokens';
+import type { TesseraConfig } from '../config/types';
+import { KeyStore } from '../tokens/tokens.module';
+
+/** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517). */
+@Controller()
+export class DiscoveryController {
+  constructor(
+    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    @Inject(KeyStore) private readonly keys: KeyStore,
+  ) {}
+
+  @Get('.well-known/openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    const iss = this.config.env.issuer;
+    const scopes = new Set<string>(['openid']);
+    for (const c of this.config.clients.values()) c.scopes.forEach((s) => scopes.add(s));
+    return {
+      issuer: iss,
+      authorization_endpoint: `${iss}/oauth2/authorize`,
+      token_endpoint: `${iss}/oauth2/token`,
+      userinfo_endpoint: `${iss}/oauth2/userinfo`,
+      jwks_uri: `${iss}/oauth2/jwks`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: [...scopes],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      authorization_response_iss_parameter_supported: true,
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    };
+  }
+
+  @Get('oauth2/jwks')
+  @Header('Cache-Control', 'public, max-age=300')
+  @Header('Content-Type', 'application/jwk-set+json')
+  jwks(): { keys: unknown[] } {
+    return this.keys.jwks();
+  }
+}

@@ -1,0 +1,39 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BrokerError } from '../common';
+
+/**
+ * Answers the JSON endpoints (token, userinfo) with OAuth errors (RFC 6749 §5.2, RFC 6750 §3):
+ * `{ error, error_description }`, where the description is the stable code and never a detail,
+ * `Cache-Control: no-store`, and the `WWW-Authenticate` challenge the status calls for.
+ * Anything unexpected is a 500 `server_error` without a stack trace; the detail goes to the log.
+ */
+@Catch()
+export class OAuthJsonErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('oauth');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    let status = 500;
+    let error = 'server_error';
+    let description = 'server_error';
+    if (exception instanceof BrokerError) {
+      status = exception.status;
+      error = exception.oauthError;
+      description = exception.code;
+      this.log.warn({ msg: 'oauth request refused', path: req.path, code: exception.code, detail: exception.detail });
+    } else if (exception instanceof HttpException && exception.getStatus() < 500) {
+      status = exception.getStatus();
+      error = 'invalid_request';
+      description = 'request.invalid';
+      this.log.warn({ msg: 'oauth request refused', path: req.path, status });
+    } else {
+      this.log.error({ msg: 'oauth endpoint failed', path: req.path, err: exception });
+    }
+    if (status === 401) {
+      res.setHeader('WWW-Authenticate', req.path.endsWith('/userinfo') ? `Bearer error="${error}"` : 'Basic realm="tessera"');
+    }
+    res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
+  }
+}

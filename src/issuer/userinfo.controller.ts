@@ -1,0 +1,30 @@
+import { All, Body, Controller, Headers, Inject, UseFilters } from '@nestjs/common';
+import { BrokerError, ErrorCodes } from '../common';
+import { LoginService } from '../login/login.module';
+import { TokenService } from '../tokens/tokens.module';
+import { claimsForScope } from './claims';
+import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
+
+/** The userinfo endpoint (OIDC Core §5.3), GET or POST, Bearer token (RFC 6750 §2.1, §2.2). */
+@Controller('oauth2/userinfo')
+@UseFilters(OAuthJsonErrorFilter)
+export class UserinfoController {
+  constructor(
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(LoginService) private readonly login: LoginService,
+  ) {}
+
+  /** @throws BrokerError `token.access_token_invalid` (401, `WWW-Authenticate: Bearer error="invalid_token"`). */
+  @All()
+  async userinfo(@Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const fromHeader = authorization ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim())?.[1] : undefined;
+    const fromBody = typeof body?.access_token === 'string' ? body.access_token : undefined;
+    if ((authorization && !fromHeader) || (fromHeader && fromBody)) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'malformed or duplicate bearer token');
+    const token = fromHeader ?? fromBody;
+    if (!token) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'no bearer token');
+    const claims = await this.tokens.verifyAccessToken(token);
+    const profile = await this.login.profile(claims.sub);
+    if (!profile) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'principal no longer exists');
+    return { sub: claims.sub, ...claimsForScope(profile, claims.scope) };
+  }
+}

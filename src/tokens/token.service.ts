@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { BrokerError, Clock, ErrorCodes, randomToken } from '../common';
+import { KeyStore, type SigningAlg } from './key-store.service';
+
+/** Settings the token service needs. */
+export interface TokenSettings {
+  /** `iss` of every token. */
+  issuer: string;
+}
+export const TOKEN_SETTINGS = 'TOKEN_SETTINGS';
+
+/** Input for an access token (RFC 9068 §2.2). Times in seconds. */
+export interface AccessTokenInput {
+  sub: string;
+  clientId: string;
+  scope: string;
+  /** `aud`: the resource servers; defaults to the client itself. */
+  audience?: string[];
+  authTime: number;
+  acr?: string;
+  amr?: string[];
+  roles?: string[];
+  lifetimeSeconds: number;
+}
+
+/** Input for an ID token (OIDC Core §2). Times in seconds. */
+export interface IdTokenInput {
+  sub: string;
+  clientId: string;
+  alg: SigningAlg;
+  nonce?: string;
+  authTime: number;
+  acr?: string;
+  amr?: string[];
+  /** The access token issued alongside, for `at_hash` (OIDC Core §3.1.3.6). */
+  accessToken?: string;
+  /** Extra claims, e.g. email and profile claims allowed by the granted scope. */
+  claims?: Record<string, unknown>;
+  lifetimeSeconds: number;
+}
+
+/** Claims of a verified access token. */
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+}
+
+/**
+ * Mints and verifies Tessera's own tokens with the keys of {@link KeyStore}.
+ * Access tokens are JWTs per RFC 9068 (`typ: at+jwt`, ES256); ID tokens follow OIDC Core §2
+ * (RS256 by default, per client).
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    @Inject(KeyStore) private readonly keys: KeyStore,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(TOKEN_SETTINGS) private readonly settings: TokenSettings,
+  ) {}
+
+  /** Signs an access token. @returns the JWT, its `jti` and `expires_in` (seconds). */
+  async mintAccessToken(input: AccessTokenInput): Promise<{ token: string; jti: string; expiresIn: number }> {
+    const key = this.keys.signingKey('ES256');
+    const now = this.clock.nowSeconds();
+    const jti = randomToken(16);
+    const payload: JWTPayload = {
+      client_id: input.clientId,
+      scope: input.scope,
+      auth_time: input.authTime,
+      ...(input.acr ? { acr: input.acr } : {}),
+      ...(input.amr?.length ? { amr: input.amr } : {}),
+      ...(input.roles ? { roles: input.roles } : {}),
+    };
+    const token = await new SignJWT(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(this.settings.issuer)
+      .setSubject(input.sub)
+      .setAudience(input.audience?.length ? input.audience : input.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + input.lifetimeSeconds)
+      .setJti(jti)
+      .sign(key.privateKey);
+    return { token, jti, expiresIn: input.lifetimeSeconds };
+  }
+
+  /** Signs an ID token with the client's algorithm. */
+  async mintIdToken(input: IdTokenInput): Promise<string> {
+    const key = this.keys.signingKey(input.alg);
+    const now = this.clock.nowSeconds();
+    const payload: JWTPayload = {
+      ...(input.claims ?? {}),
+      auth_time: input.authTime,
+      azp: input.clientId,
+      ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+      ...(input.acr ? { acr: input.acr } : {}),
+      ...(input.amr?.length ? { amr: input.amr } : {}),
+      ...(input.accessToken ? { at_hash: leftHalfHash(input.accessToken) } : {}),
+    };
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.settings.issuer)
+      .setSubject(input.sub)
+      .setAudience(input.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + input.lifetimeSeconds)
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Verifies an access token Tessera issued: signature against the published keys, `typ`
+   * at+jwt, `iss`, `exp` (RFC 9068 §4).
+   * @throws BrokerError `token.access_token_invalid` (OAuth `invalid_token`) on any failure.
+   */
+  async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(this.keys.jwks()), {
+        issuer: this.settings.issuer,
+        typ: 'at+jwt',
+        algorithms: ['ES256'],
+        currentDate: this.clock.now(),
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.client_id !== 'string') throw new Error('claims missing');
+      return payload as AccessTokenClaims;
+    } catch (cause) {
+      throw new BrokerError(ErrorCodes.accessTokenInvalid, 'access token failed verification', { cause });
+    }
+  }
+}
+
+/** base64url of the left half of SHA-256 of the token (OIDC Core §3.1.3.6, for RS256/ES256). */
+function leftHalfHash(token: string): string {
+  const digest = createHash('sha256').update(token, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}

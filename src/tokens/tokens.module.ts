@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { KeyStore } from './key-store.service';
+import { TokenService } from './token.service';
+
+/**
+ * Signing keys and token minting. Settings (`KEY_STORE_SETTINGS`, `TOKEN_SETTINGS`) and `Clock`
+ * are provided globally by the application module. Exports {@link KeyStore} and {@link TokenService}.
+ */
+@Module({ providers: [KeyStore, TokenService], exports: [KeyStore, TokenService] })
+export class TokensModule {}
+
+export { KeyStore, KEY_STORE_SETTINGS, type SigningAlg, type KeyStoreSettings } from './key-store.service';
+export { TokenService, TOKEN_SETTINGS, type TokenSettings, type AccessTokenClaims } from './token.service';
+export { SigningKeyEntity } from './signing-key.entity';
