@@ -49,9 +49,13 @@ export class OidcConnector implements UpstreamConnector {
   async complete(provider: ProviderConfig, ctx: CompleteContext): Promise<UpstreamAssertion> {
     const settings = oidcSettings(provider);
     const config = await this.configuration(provider.id, settings);
+    // openid-client takes redirect_uri from the URL the answer came to: rebuild it from the
+    // configured callback URL (what we sent upstream), not from request headers.
+    const answeredAt = new URL(ctx.callbackUrl);
+    answeredAt.search = ctx.url.search;
     let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
     try {
-      tokens = await client.authorizationCodeGrant(config, ctx.url, {
+      tokens = await client.authorizationCodeGrant(config, answeredAt, {
         pkceCodeVerifier: ctx.upstream.codeVerifier,
         expectedState: ctx.upstream.state,
         expectedNonce: ctx.upstream.nonce,
@@ -127,6 +131,9 @@ function mapError(err: unknown, fallback: string): BrokerError {
   const e = err as { code?: string; error?: string; message?: string; cause?: { claim?: string } };
   if (err instanceof client.AuthorizationResponseError) {
     return new BrokerError(ErrorCodes.upstreamError, `upstream answered error=${e.error}`, { cause: err });
+  }
+  if (err instanceof client.ResponseBodyError) {
+    return new BrokerError(fallback, `upstream answered ${err.status} error=${err.error} (${err.error_description ?? 'no description'})`, { cause: err });
   }
   const message = e.message ?? '';
   if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && e.cause?.claim === 'nonce') {

@@ -1,0 +1,147 @@
+import { resolve } from 'node:path';
+import { sha256 } from '../common';
+import { isLoopbackHost } from './schema/rules';
+import { ConfigError, type ConfigProblem, type TesseraEnv } from './types';
+
+/**
+ * The environment schema (DESIGN.md §2: config/ owns it). Nothing outside config/ reads
+ * process.env; the broker calls {@link loadEnv} (through loadConfig) once at start.
+ */
+
+const LOG_LEVELS: TesseraEnv['logLevel'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const KEK_PATTERN = /^[A-Za-z0-9_-]{43}=?$/;
+
+/**
+ * The fixed development key-encryption key used when TESSERA_KEK is unset outside production.
+ * It is public knowledge (derived from a constant label), so it protects nothing.
+ */
+export const DEVELOPMENT_KEK: Uint8Array = Uint8Array.from(
+  Buffer.from(sha256('tessera development key-encryption key: not a secret, never use in production'), 'base64url'),
+);
+
+/** Defaults applied when a variable is unset or empty. Directories are resolved against cwd. */
+export const ENV_DEFAULTS = {
+  issuer: 'http://localhost:3000',
+  port: 3000,
+  dataDir: './.tessera/data',
+  providersDir: './providers',
+  clientsDir: './clients',
+  logLevel: 'info' as TesseraEnv['logLevel'],
+  loginTransactionTtlSeconds: 600,
+  authorizationCodeTtlSeconds: 60,
+};
+
+/**
+ * Reads and validates Tessera's environment variables; throws if anything is wrong.
+ *
+ * - `env`: variables (usually process.env); an empty value counts as unset.
+ * - `cwd`: base for relative directories (default process.cwd()).
+ * - Returns a frozen {@link TesseraEnv}; directories are absolute paths (except `memory://`).
+ * @throws ConfigError with every problem, each `{ file: 'environment', field: <VARIABLE> }`.
+ * Variables and rules are listed at {@link checkEnv}.
+ */
+export function loadEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): TesseraEnv {
+  const { value, problems } = checkEnv(env, cwd);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return value;
+}
+
+/**
+ * Like {@link loadEnv} but returns the problems instead of throwing, so callers can report them
+ * together with file problems. `value` is always filled (defaults stand in for bad values) and
+ * must not be used when `problems` is non-empty.
+ *
+ * Variables (defaults in {@link ENV_DEFAULTS}):
+ * - TESSERA_ISSUER: http(s) URL, no trailing slash, query, fragment or credentials (OIDC
+ *   Discovery 1.0 §4.3, RFC 8414 §2); https in production unless the host is loopback.
+ * - PORT: integer 0..65535 (0 = ephemeral).
+ * - DATABASE_URL: optional, postgres:// or postgresql:// (DESIGN.md §5); unset = embedded PGlite.
+ * - TESSERA_DATA_DIR: PGlite directory, or `memory://`.
+ * - TESSERA_KEK: base64url of exactly 32 bytes. Unset: {@link DEVELOPMENT_KEK} with
+ *   kekIsDevelopmentDefault=true; unset (or equal to the development key) with NODE_ENV=production
+ *   is an error.
+ * - TESSERA_PROVIDERS_DIR, TESSERA_CLIENTS_DIR: directories of YAML files.
+ * - LOG_LEVEL: fatal | error | warn | info | debug | trace | silent.
+ * - TESSERA_LOGIN_TTL_SECONDS: integer 60..3600. TESSERA_CODE_TTL_SECONDS: integer 10..600.
+ */
+export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): { value: TesseraEnv; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const problem = (field: string, reason: string) => problems.push({ file: 'environment', field, reason });
+  const get = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const production = env.NODE_ENV === 'production';
+
+  const issuer = get('TESSERA_ISSUER') ?? ENV_DEFAULTS.issuer;
+  const issuerReason = checkBrokerIssuer(issuer, production);
+  if (issuerReason) problem('TESSERA_ISSUER', issuerReason);
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./.test(databaseUrl)) {
+    problem('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+
+  const rawDataDir = get('TESSERA_DATA_DIR') ?? ENV_DEFAULTS.dataDir;
+  const dataDir = rawDataDir === 'memory://' ? rawDataDir : resolve(cwd, rawDataDir);
+
+  const rawKek = get('TESSERA_KEK');
+  let kek = Uint8Array.from(DEVELOPMENT_KEK);
+  if (rawKek === undefined) {
+    if (production) problem('TESSERA_KEK', 'is required when NODE_ENV=production (base64url of 32 random bytes)');
+  } else {
+    const bytes = KEK_PATTERN.test(rawKek) ? Buffer.from(rawKek, 'base64url') : undefined;
+    if (bytes === undefined || bytes.length !== 32) {
+      problem('TESSERA_KEK', 'must be base64url of exactly 32 bytes (43 characters)');
+    } else {
+      kek = Uint8Array.from(bytes);
+      if (production && Buffer.from(kek).equals(Buffer.from(DEVELOPMENT_KEK))) {
+        problem('TESSERA_KEK', 'is the public development key; generate a random one for production');
+      }
+    }
+  }
+
+  const logLevel = get('LOG_LEVEL') ?? ENV_DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as string[]).includes(logLevel)) problem('LOG_LEVEL', `must be one of: ${LOG_LEVELS.join(', ')}`);
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      problem(name, `must be a whole number between ${min} and ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const value: TesseraEnv = {
+    issuer,
+    port: int('PORT', ENV_DEFAULTS.port, 0, 65535),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+    dataDir,
+    kek,
+    kekIsDevelopmentDefault: rawKek === undefined,
+    providersDir: resolve(cwd, get('TESSERA_PROVIDERS_DIR') ?? ENV_DEFAULTS.providersDir),
+    clientsDir: resolve(cwd, get('TESSERA_CLIENTS_DIR') ?? ENV_DEFAULTS.clientsDir),
+    logLevel: logLevel as TesseraEnv['logLevel'],
+    loginTransactionTtlSeconds: int('TESSERA_LOGIN_TTL_SECONDS', ENV_DEFAULTS.loginTransactionTtlSeconds, 60, 3600),
+    authorizationCodeTtlSeconds: int('TESSERA_CODE_TTL_SECONDS', ENV_DEFAULTS.authorizationCodeTtlSeconds, 10, 600),
+  };
+  return { value: Object.freeze(value), problems };
+}
+
+/** Rules for the broker's own issuer; returns a reason or undefined. */
+function checkBrokerIssuer(value: string, production: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
+  if (value.includes('?') || value.includes('#')) return 'must not contain a query or fragment';
+  if (value.endsWith('/')) return 'must not end with a slash';
+  if (url.username || url.password) return 'must not contain credentials';
+  if (production && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return 'must use https when NODE_ENV=production';
+  }
+  return undefined;
+}

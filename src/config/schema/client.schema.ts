@@ -1,0 +1,124 @@
+import {
+  ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min,
+} from 'class-validator';
+import { sha256 } from '../../common';
+import type { ClientAuthMethod, ClientConfig } from '../types';
+import { FieldProblems, type FieldProblem } from './problems';
+import { checkRedirectUri, checkScope } from './rules';
+import { validateDto } from './validate-dto';
+
+/**
+ * Schema of clients/<id>.yaml (DESIGN.md §4): one downstream app; the file stem is the client_id.
+ * The DTO describes the file as written; {@link buildClient} adds cross-field rules and defaults.
+ */
+
+const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+const REQUIRED = { message: 'is required' };
+const STRING = { message: 'must be a string' };
+const NOT_EMPTY = { message: 'must not be empty' };
+const LIST = { message: 'must be a list' };
+const NON_EMPTY_LIST = { message: 'must list at least one value' };
+const STRINGS = { each: true, message: 'must be a list of strings' };
+const LIFETIME = { message: 'must be a whole number of seconds between 1 and 3600' };
+const oneOf = (values: readonly string[], each = false) => ({ each, message: `${each ? 'every value must' : 'must'} be one of: ${values.join(', ')}` });
+
+/** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
+export const CLIENT_SECRET_FIELDS: ReadonlySet<string> = new Set(['clientSecret']);
+
+/** Defaults from ../types.ts. */
+export const CLIENT_DEFAULTS = {
+  confidentialAuthMethods: ['client_secret_basic', 'client_secret_post'] as ClientAuthMethod[],
+  grantTypes: ['authorization_code'] as Array<'authorization_code'>,
+  scopes: ['openid', 'email', 'profile'],
+  requirePkce: true,
+  idTokenSignedResponseAlg: 'RS256' as const,
+  accessTokenLifetimeSeconds: 300,
+  idTokenLifetimeSeconds: 300,
+};
+
+/** A whole clients/<id>.yaml file. */
+export class ClientFileDto {
+  @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) displayName!: string;
+  @IsDefined(REQUIRED) @IsIn(['confidential', 'public'], oneOf(['confidential', 'public'])) type!: 'confidential' | 'public';
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
+  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsIn(AUTH_METHODS, oneOf(AUTH_METHODS, true))
+  tokenEndpointAuthMethods?: ClientAuthMethod[];
+  @IsDefined(REQUIRED) @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsString(STRINGS) redirectUris!: string[];
+  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsIn(['authorization_code'], oneOf(['authorization_code'], true))
+  grantTypes?: Array<'authorization_code'>;
+  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsString(STRINGS) scopes?: string[];
+  @IsOptional() @IsBoolean({ message: 'must be true or false' }) requirePkce?: boolean;
+  @IsOptional() @IsIn(['RS256', 'ES256'], oneOf(['RS256', 'ES256'])) idTokenSignedResponseAlg?: 'RS256' | 'ES256';
+  @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) accessTokenLifetimeSeconds?: number;
+  @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) idTokenLifetimeSeconds?: number;
+}
+
+/**
+ * Validates one client file and builds its {@link ClientConfig}.
+ * - `id`: the file stem (client_id); `file`: absolute path; `plain`: parsed mapping, `${ENV}` resolved.
+ * - Rules beyond the DTO: every redirect URI passes `checkRedirectUri` (RFC 6749 §3.1.2, RFC 8252)
+ *   and appears once; scopes are RFC 6749 §3.3 tokens; a `public` client has no clientSecret,
+ *   authenticates with `none` only and cannot turn PKCE off (RFC 7636, OAuth 2.0 Security BCP
+ *   §2.1.1); a `confidential` client needs clientSecret and cannot use `none`.
+ * - The resolved secret is replaced by `clientSecretHash` = sha256 base64url (DESIGN.md §5).
+ * - Defaults: see {@link CLIENT_DEFAULTS}; public clients get tokenEndpointAuthMethods [none].
+ * Returns `item` only when there are no problems. Never throws.
+ */
+export function buildClient(
+  id: string,
+  file: string,
+  plain: Record<string, unknown>,
+): { item?: ClientConfig; problems: FieldProblem[] } {
+  const { dto, problems: dtoProblems } = validateDto(ClientFileDto, plain);
+  const problems = new FieldProblems();
+  problems.addAll(dtoProblems);
+
+  if (dto.type === 'public') {
+    if (dto.clientSecret !== undefined) problems.add('clientSecret', 'is not allowed for a public client');
+    const m = dto.tokenEndpointAuthMethods;
+    if (Array.isArray(m) && !problems.has('tokenEndpointAuthMethods') && (m.length !== 1 || m[0] !== 'none')) {
+      problems.add('tokenEndpointAuthMethods', 'must be [none] for a public client');
+    }
+    if (dto.requirePkce === false) problems.add('requirePkce', 'cannot be false for a public client (RFC 7636)');
+  } else if (dto.type === 'confidential') {
+    if (dto.clientSecret === undefined) problems.add('clientSecret', 'is required for a confidential client');
+    if (Array.isArray(dto.tokenEndpointAuthMethods) && dto.tokenEndpointAuthMethods.includes('none')) {
+      problems.add('tokenEndpointAuthMethods', 'a confidential client cannot use none');
+    }
+  }
+  if (Array.isArray(dto.redirectUris) && !problems.has('redirectUris')) {
+    const seen = new Set<string>();
+    dto.redirectUris.forEach((uri, i) => {
+      const reason = seen.has(uri) ? 'is listed twice' : checkRedirectUri(uri);
+      if (reason) problems.add(`redirectUris[${i}]`, reason);
+      seen.add(uri);
+    });
+  }
+  if (Array.isArray(dto.scopes) && !problems.has('scopes')) {
+    dto.scopes.forEach((s, i) => {
+      const reason = checkScope(s);
+      if (reason) problems.add(`scopes[${i}]`, reason);
+    });
+  }
+  if (problems.size > 0) return { problems: problems.toArray() };
+
+  const isPublic = dto.type === 'public';
+  const item: ClientConfig = {
+    id,
+    file,
+    displayName: dto.displayName,
+    type: dto.type,
+    ...(dto.clientSecret !== undefined ? { clientSecretHash: sha256(dto.clientSecret) } : {}),
+    tokenEndpointAuthMethods: isPublic
+      ? ['none']
+      : [...new Set(dto.tokenEndpointAuthMethods ?? CLIENT_DEFAULTS.confidentialAuthMethods)],
+    redirectUris: [...dto.redirectUris],
+    grantTypes: [...new Set(dto.grantTypes ?? CLIENT_DEFAULTS.grantTypes)],
+    scopes: [...new Set(dto.scopes ?? CLIENT_DEFAULTS.scopes)],
+    requirePkce: isPublic ? true : (dto.requirePkce ?? CLIENT_DEFAULTS.requirePkce),
+    idTokenSignedResponseAlg: dto.idTokenSignedResponseAlg ?? CLIENT_DEFAULTS.idTokenSignedResponseAlg,
+    accessTokenLifetimeSeconds: dto.accessTokenLifetimeSeconds ?? CLIENT_DEFAULTS.accessTokenLifetimeSeconds,
+    idTokenLifetimeSeconds: dto.idTokenLifetimeSeconds ?? CLIENT_DEFAULTS.idTokenLifetimeSeconds,
+  };
+  return { item, problems: [] };
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { DataSource } from 'typeorm';
+import { startUpstreamIdp, type RunningUpstreamIdp } from '../../demo/upstream-idp';
+import { startTessera, type RunningTessera } from '../../src/bootstrap';
+import { freshDatabase, type TestDatabase } from './database';
+import { freePort } from './ports';
+
+/** The app's registered redirect URIs: nothing listens there; the Browser stops before fetching. */
+export const APP_REDIRECT = 'http://127.0.0.1:9/app/callback';
+export const SPA_REDIRECT = 'http://127.0.0.1:9/spa/callback';
+
+/** Tessera between a real upstream OP (oidc-provider) and openid-client apps. */
+export interface Harness {
+  idp: RunningUpstreamIdp;
+  tessera: RunningTessera;
+  /** Tessera's issuer, http://localhost:<port>. */
+  issuer: string;
+  db: TestDatabase;
+  dataSource: DataSource;
+  /** openid-client configuration of the confidential app `app` (client_secret_basic). */
+  app: oidc.Configuration;
+  appSecret: string;
+  /** openid-client configuration of the public app `spa` (none + PKCE). */
+  spa: oidc.Configuration;
+  close(): Promise<void>;
+}
+
+/** Options for {@link startHarness}. */
+export interface HarnessOptions {
+  /** Point the provider at this issuer instead of the running upstream (e.g. a closed port). */
+  upstreamIssuerOverride?: string;
+  database?: 'auto' | 'pglite';
+}
+
+/**
+ * Starts the upstream IdP and Tessera on free ports with configuration files written to a
+ * temporary directory, as an operator would write them.
+ */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const [idpPort, port] = [await freePort(), await freePort()];
+  const issuer = `http://localhost:${port}`;
+  const upstreamSecret = randomBytes(16).toString('hex');
+  const appSecret = randomBytes(16).toString('hex');
+  const idp = await startUpstreamIdp({
+    port: idpPort,
+    clients: [{ client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/upstream/callback`] }],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+  mkdirSync(join(dir, 'providers'));
+  mkdirSync(join(dir, 'clients'));
+  writeFileSync(
+    join(dir, 'providers', 'upstream.yaml'),
+    [
+      'displayName: Test upstream',
+      'protocol: oidc',
+      'oidc:',
+      `  issuer: ${opts.upstreamIssuerOverride ?? idp.issuer}`,
+      '  clientId: tessera',
+      '  clientSecret: ${E2E_UPSTREAM_SECRET}',
+      '  allowInsecureRequests: true',
+      'subject: { claim: sub }',
+      'trust: { emailVerified: asserted, domains: [demo.tessera.test] }',
+      'linking: { policy: none }',
+      'homeRealm: { domains: [demo.tessera.test] }',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'clients', 'app.yaml'),
+    ['displayName: Confidential app', 'type: confidential', `redirectUris: [${APP_REDIRECT}]`, 'clientSecret: ${E2E_APP_SECRET}', 'tokenEndpointAuthMethods: [client_secret_basic, client_secret_post]'].join('\n'),
+  );
+  writeFileSync(join(dir, 'clients', 'spa.yaml'), ['displayName: Public app', 'type: public', `redirectUris: [${SPA_REDIRECT}]`].join('\n'));
+
+  const db = await freshDatabase(opts.database);
+  let tessera: RunningTessera | undefined;
+  try {
+    tessera = await startTessera({
+      port,
+      host: '127.0.0.1',
+      env: {
+        TESSERA_ISSUER: issuer,
+        TESSERA_PROVIDERS_DIR: join(dir, 'providers'),
+        TESSERA_CLIENTS_DIR: join(dir, 'clients'),
+        TESSERA_DATA_DIR: 'memory://',
+        TESSERA_KEK: randomBytes(32).toString('base64url'),
+        ...(db.url ? { DATABASE_URL: db.url } : {}),
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        E2E_UPSTREAM_SECRET: upstreamSecret,
+        E2E_APP_SECRET: appSecret,
+      },
+    });
+    const discovered = { execute: [oidc.allowInsecureRequests] };
+    const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
+    const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
+    const running = tessera;
+    return {
+      idp,
+      tessera: running,
+      issuer,
+      db,
+      dataSource: running.app.get(DataSource),
+      app,
+      appSecret,
+      spa,
+      async close() {
+        await running.close();
+        await idp.close();
+        await db.drop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await tessera?.close();
+    await idp.close();
+    await db.drop();
+    throw err;
+  }
+}

@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { loadProviders } from '../../../src/config';
+import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures';
+
+afterAll(removeTrees);
+
+/** Loads one providers/acme.yaml with `content`; returns the problems as "field: reason" lines. */
+function problemsFor(content: string, env: NodeJS.ProcessEnv = FIXTURE_ENV): string[] {
+  const dir = writeTree({ 'acme.yaml': content });
+  const { problems } = loadProviders(dir, env, dir);
+  for (const p of problems) expect(p.file).toBe('acme.yaml');
+  return problems.map((p) => `${p.field}: ${p.reason}`);
+}
+
+describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts)', () => {
+  it('applies every default to a minimal OIDC provider', () => {
+    const dir = writeTree({ 'acme.yaml': VALID_PROVIDER });
+    const { items, problems } = loadProviders(dir, FIXTURE_ENV, dir);
+    expect(problems).toEqual([]);
+    expect(items.get('acme')).toEqual({
+      id: 'acme',
+      file: join(dir, 'acme.yaml'),
+      displayName: 'ACME Corp (Okta)',
+      protocol: 'oidc',
+      oidc: {
+        issuer: 'https://acme.okta.example',
+        clientId: 'tessera',
+        clientSecret: 'upstream-secret',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        scopes: ['openid', 'email', 'profile'],
+        fetchUserinfo: true,
+        allowInsecureRequests: false,
+      },
+      subject: { claim: 'sub' },
+      trust: { emailVerified: 'asserted', domains: [] },
+      linking: { policy: 'none' },
+      homeRealm: { domains: [] },
+    });
+  });
+
+  it('keeps every explicit setting and resolves ${ENV} in any string', () => {
+    const dir = writeTree({
+      'google.yml': `displayName: \${IDP_NAME}
+protocol: oidc
+oidc:
+  issuer: http://127.0.0.1:4000/\${TENANT}
+  clientId: tessera-demo
+  tokenEndpointAuthMethod: none
+  scopes: [openid, email, groups]
+  fetchUserinfo: false
+  allowInsecureRequests: true
+subject: { claim: oid }
+trust: { emailVerified: never, domains: [Acme.Example] }
+linking: { policy: email, onConflict: user-confirmed }
+homeRealm: { domains: [acme.example, corp.acme.example] }
+`,
+    });
+    const { items, problems } = loadProviders(dir, { IDP_NAME: 'Google', TENANT: 't1' }, dir);
+    expect(problems).toEqual([]);
+    expect(items.get('google')).toMatchObject({
+      displayName: 'Google',
+      oidc: {
+        issuer: 'http://127.0.0.1:4000/t1',
+        tokenEndpointAuthMethod: 'none',
+        scopes: ['openid', 'email', 'groups'],
+        fetchUserinfo: false,
+        allowInsecureRequests: true,
+      },
+      subject: { claim: 'oid' },
+      trust: { emailVerified: 'never', domains: ['acme.example'] },
+      linking: { policy: 'email', onConflict: 'user-confirmed' },
+      homeRealm: { domains: ['acme.example', 'corp.acme.example'] },
+    });
+    expect(items.get('google')?.oidc?.clientSecret).toBeUndefined();
+  });
+});
+
+describe('providers/<id>.yaml: each kind of problem names field and reason', () => {
+  const rows: Array<[string, string, NodeJS.ProcessEnv | undefined, string[]]> = [
+    ['unknown field at top level', VALID_PROVIDER + 'displayname: x\n', undefined, ['displayname: unknown field']],
+    ['unknown field inside oidc, with its full path', VALID_PROVIDER + '  clientSecrt: x\n', undefined, ['oidc.clientSecrt: unknown field']],
+    ['unknown field inside trust', VALID_PROVIDER + 'trust: { domain: [a.example] }\n', undefined, ['trust.domain: unknown field']],
+    ['features not implemented yet are unknown fields', VALID_PROVIDER + 'condition: "true"\n', undefined, ['condition: unknown field']],
+    ['missing displayName', VALID_PROVIDER.replace(/^displayName.*\n/, ''), undefined, ['displayName: is required']],
+    ['missing protocol', VALID_PROVIDER.replace(/^protocol.*\n/m, ''), undefined, ['protocol: is required']],
+    ['unknown protocol', VALID_PROVIDER.replace('protocol: oidc', 'protocol: ws-fed'), undefined, ['protocol: must be one of: oidc, saml']],
+    ['protocol oidc without oidc block', 'displayName: X\nprotocol: oidc\n', undefined, ['oidc: is required when protocol is oidc']],
+    ['missing oidc.clientId', VALID_PROVIDER.replace(/^ {2}clientId.*\n/m, ''), undefined, ['oidc.clientId: is required']],
+    ['missing oidc.issuer', VALID_PROVIDER.replace(/^ {2}issuer.*\n/m, ''), undefined, ['oidc.issuer: is required']],
+    ['missing oidc.clientSecret', VALID_PROVIDER.replace(/^ {2}clientSecret.*\n/m, ''), undefined, ['oidc.clientSecret: is required (or set tokenEndpointAuthMethod: none for a public upstream client)']],
+    ['issuer not a URL', VALID_PROVIDER.replace('https://acme.okta.example', 'acme.okta.example'), undefined, ['oidc.issuer: must be an absolute URL']],
+    ['http issuer without allowInsecureRequests', VALID_PROVIDER.replace('https://', 'http://'), undefined, ['oidc.issuer: must use https (http only with allowInsecureRequests: true)']],
+    ['issuer with a query (OIDC Discovery §4.3)', VALID_PROVIDER.replace('okta.example', 'okta.example?x=1'), undefined, ['oidc.issuer: must not contain a query or fragment']],
+    ['literal secret', VALID_PROVIDER.replace('${ACME_SECRET}', 'hunter2'), undefined, ['oidc.clientSecret: secrets must be ${ENV} references, not literals']],
+    ['secret mixing literal and reference', VALID_PROVIDER.replace('${ACME_SECRET}', 'x${ACME_SECRET}'), undefined, ['oidc.clientSecret: secrets must be ${ENV} references, not literals']],
+    ['missing env variable for the secret', VALID_PROVIDER, {}, ['oidc.clientSecret: environment variable ACME_SECRET is not set']],
+    ['empty env variable for the secret', VALID_PROVIDER, { ACME_SECRET: '' }, ['oidc.clientSecret: environment variable ACME_SECRET is empty']],
+    ['missing env variable in another field', VALID_PROVIDER.replace('tessera\n', '${CLIENT_ID}\n'), undefined, ['oidc.clientId: environment variable CLIENT_ID is not set']],
+    ['malformed reference', VALID_PROVIDER.replace('ACME Corp', 'ACME ${Corp'), undefined, ['displayName: malformed ${...} reference (expected ${NAME})']],
+    ['secret with tokenEndpointAuthMethod none', VALID_PROVIDER + '  tokenEndpointAuthMethod: none\n', undefined, ['oidc.clientSecret: is not allowed when tokenEndpointAuthMethod is none']],
+    ['scopes without openid (OIDC Core §3.1.2.1)', VALID_PROVIDER + '  scopes: [email, profile]\n', undefined, ['oidc.scopes: must include openid (OIDC Core §3.1.2.1)']],
+    ['scopes not a list', VALID_PROVIDER + '  scopes: openid\n', undefined, ['oidc.scopes: must be a list']],
+    ['bad scope token (RFC 6749 §3.3)', VALID_PROVIDER + '  scopes: [openid, "a b"]\n', undefined, ['oidc.scopes[1]: is not a valid scope token (RFC 6749 §3.3)']],
+    ['boolean given as string', VALID_PROVIDER + '  fetchUserinfo: "yes"\n', undefined, ['oidc.fetchUserinfo: must be true or false']],
+    ['oidc block not a mapping', 'displayName: X\nprotocol: oidc\noidc: https://x.example\n', undefined, ['oidc: must be a mapping']],
+    ['saml block on an oidc provider', VALID_PROVIDER + 'saml: { metadataFile: x.xml }\n', undefined, ['saml: is not allowed when protocol is oidc']],
+    ['subject.from on an oidc provider', VALID_PROVIDER + 'subject: { from: nameId }\n', undefined, ['subject.from: applies to SAML providers only; use subject.claim']],
+    ['bad trust.emailVerified', VALID_PROVIDER + 'trust: { emailVerified: sometimes }\n', undefined, ['trust.emailVerified: must be one of: asserted, always, never']],
+    ['bad domain in homeRealm', VALID_PROVIDER + 'homeRealm: { domains: [acme.example, "-bad-.example"] }\n', undefined, ['homeRealm.domains[1]: must be a domain name such as acme.example']],
+    ['bad linking policy', VALID_PROVIDER + 'linking: { policy: trust-me }\n', undefined, ['linking.policy: must be one of: none, email, user-confirmed, admin-bound']],
+    ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml', 'protocol: saml connector is not implemented yet']],
+    ['saml is refused until its connector exists', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml }\n', undefined, ['protocol: saml connector is not implemented yet']],
+    [
+      'several problems in one file are all reported',
+      'displayName: 3\nprotocol: oidc\noidc:\n  issuer: ftp://x\n  clientId: c\n  clientSecret: plain\n  extra: 1\n',
+      undefined,
+      ['oidc.clientSecret: secrets must be ${ENV} references, not literals', 'displayName: must be a string', 'oidc.extra: unknown field', 'oidc.issuer: must be an http(s) URL'],
+    ],
+  ];
+  it.each(rows)('%s', (_title, content, env, expected) => {
+    expect(problemsFor(content, env)).toEqual(expected);
+  });
+
+  it('never puts a resolved secret into a problem', () => {
+    const text = problemsFor(VALID_PROVIDER + '  scopes: [email]\n', { ACME_SECRET: 'sekrit-value' }).join('\n');
+    expect(text).not.toContain('sekrit-value');
+  });
+});
