@@ -45,6 +45,6 @@ export class HtmlErrorFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const title = status === 404 ? 'Page not found' : (TITLES[error] ?? 'Something went wrong');
     const message = status === 404 ? 'There is nothing at this address.' : (MESSAGES[error] ?? 'Tessera could not complete this request. Please try again.');
-    res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(errorPageHtml({ title, message, code: code ?? error, reference }));
+    res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(errorPageHtml({ title, message, error, code, reference }));
   }
 }

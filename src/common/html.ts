@@ -25,9 +25,13 @@ a.button{display:block;margin:.5rem 0;padding:.7rem 1rem;border:1px solid #888;b
 <body>${bodyHtml}</body></html>`;
 }
 
-/** An error page: what went wrong in plain words, the stable code, and a reference for support. */
-export function errorPageHtml(opts: { title: string; message: string; code?: string; reference?: string }): string {
+/**
+ * An error page: what went wrong in plain words, the OAuth error (RFC 6749 §4.1.2.1), the stable
+ * code, and a reference for support. Never a detail or a stack trace.
+ */
+export function errorPageHtml(opts: { title: string; message: string; error?: string; code?: string; reference?: string }): string {
   const ref = opts.reference ? `<p class="muted">Reference: <code>${escapeHtml(opts.reference)}</code></p>` : '';
-  const code = opts.code ? `<p class="muted">Error: <code>${escapeHtml(opts.code)}</code></p>` : '';
+  const parts = [opts.error, opts.code].filter((x): x is string => !!x && x !== '').filter((x, i, a) => a.indexOf(x) === i);
+  const code = parts.length ? `<p class="muted">Error: ${parts.map((x) => `<code>${escapeHtml(x)}</code>`).join(' ')}</p>` : '';
   return htmlPage(opts.title, `<h1>${escapeHtml(opts.title)}</h1><p>${escapeHtml(opts.message)}</p>${code}${ref}`);
 }

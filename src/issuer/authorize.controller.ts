@@ -35,7 +35,7 @@ export class AuthorizeController {
       const clientId = typeof query.client_id === 'string' && this.clients.all.has(query.client_id) ? query.client_id : undefined;
       await this.audit.record({ type: 'authorize.rejected', outcome: 'failure', reason: check.code, clientId, details: { detail: check.description } });
       if (!check.redirect) {
-        res.status(400).type('html').send(errorPageHtml({ title: 'This sign-in request is not valid', message: check.description, code: check.error }));
+        res.status(400).type('html').send(errorPageHtml({ title: 'This sign-in request is not valid', message: check.description, error: check.error, code: check.code }));
         return;
       }
       res.redirect(303, this.errorRedirect(check.redirectUri, check.state, check.error, check.code));

@@ -1,0 +1,193 @@
+/**
+ * Bad and hostile input, from the attacker's side: every endpoint answers with an OAuth error or
+ * a 4xx page, never a 500 or a stack trace; a login never completes in a browser that did not
+ * start it; a login that fails midway leaves no principal.
+ */
+import * as oidc from 'openid-client';
+import * as jose from 'jose';
+import { Browser, parseForms } from '../support/browser';
+import { freePort } from '../support/ports';
+import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
+
+jest.setTimeout(60_000);
+
+const STACK = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+/;
+
+describe('hostile input', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const basic = () => `Basic ${Buffer.from(`app:${h.appSecret}`).toString('base64')}`;
+  const form = 'application/x-www-form-urlencoded';
+  const authorizeBase = () => ({
+    client_id: 'app',
+    redirect_uri: APP_REDIRECT,
+    response_type: 'code',
+    scope: 'openid',
+    state: 'st',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  });
+  const authorizeUrl = (over: Record<string, string | null>) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...authorizeBase(), ...over })) if (v !== null) params.set(k, v);
+    return `/oauth2/authorize?${params}`;
+  };
+
+  type Row = { name: string; path: string | (() => string); init?: () => RequestInit; status: number; error?: string; redirectError?: string };
+  const rows: Row[] = [
+    { name: 'authorize without parameters', path: '/oauth2/authorize', status: 400, error: 'invalid_request' },
+    { name: 'authorize with client_id twice (RFC 6749 §3.1)', path: '/oauth2/authorize?client_id=app&client_id=spa', status: 400, error: 'invalid_request' },
+    { name: 'authorize with an unknown client', path: () => authorizeUrl({ client_id: 'nobody' }), status: 400, error: 'invalid_request' },
+    { name: 'authorize without redirect_uri', path: () => authorizeUrl({ redirect_uri: null }), status: 400, error: 'invalid_request' },
+    { name: 'authorize with a redirect_uri differing by a trailing slash', path: () => authorizeUrl({ redirect_uri: `${APP_REDIRECT}/` }), status: 400, error: 'invalid_request' },
+    { name: 'authorize with response_type=token (RFC 6749 §4.1.2.1)', path: () => authorizeUrl({ response_type: 'token' }), status: 303, redirectError: 'unsupported_response_type' },
+    { name: 'authorize with PKCE plain (RFC 7636 §4.2; S256 only)', path: () => authorizeUrl({ code_challenge_method: 'plain' }), status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize with a malformed code_challenge', path: () => authorizeUrl({ code_challenge: 'short' }), status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize without openid scope', path: () => authorizeUrl({ scope: 'email' }), status: 303, redirectError: 'invalid_scope' },
+    { name: 'authorize with a scope the client may not have', path: () => authorizeUrl({ scope: 'openid admin' }), status: 303, redirectError: 'invalid_scope' },
+    { name: 'authorize with prompt=none and no session (OIDC Core §3.1.2.6)', path: () => authorizeUrl({ prompt: 'none' }), status: 303, redirectError: 'login_required' },
+    { name: 'authorize with a request object (OIDC Core §6)', path: () => authorizeUrl({ request: 'eyJ.x.y' }), status: 303, redirectError: 'request_not_supported' },
+    { name: 'authorize with an unknown idp_hint', path: () => authorizeUrl({ idp_hint: 'nope' }), status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize with a repeated state', path: () => `${authorizeUrl({})}&state=again`, status: 303, redirectError: 'invalid_request' },
+    { name: 'token with a JSON body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: basic() }, body: '{"grant_type":"authorization_code"}' }), status: 400, error: 'invalid_request' },
+    { name: 'token without client authentication', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
+    { name: 'token with garbage Basic credentials', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: 'Basic !!!' }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
+    { name: 'token with Basic credentials lacking a colon', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: `Basic ${Buffer.from('app').toString('base64')}` }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
+    { name: 'token for a public client claiming a confidential one by client_id alone', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x&client_id=app' }), status: 401, error: 'invalid_client' },
+    { name: 'token with two authentication methods (RFC 6749 §2.3)', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: `grant_type=authorization_code&code=x&client_secret=${h.appSecret}` }), status: 400, error: 'invalid_request' },
+    { name: 'token with grant_type=password', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=password&username=a&password=b' }), status: 400, error: 'unsupported_grant_type' },
+    { name: 'token with a repeated code', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=authorization_code&code=a&code=b' }), status: 400, error: 'invalid_request' },
+    { name: 'token with an unknown code', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: `grant_type=authorization_code&code=nope&redirect_uri=${encodeURIComponent(APP_REDIRECT)}` }), status: 400, error: 'invalid_grant' },
+    { name: 'token with a nested parameter', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=authorization_code&code[a]=b' }), status: 400, error: 'invalid_request' },
+    { name: 'userinfo without a token (RFC 6750 §3)', path: '/oauth2/userinfo', status: 401, error: 'invalid_token' },
+    { name: 'userinfo with a garbage token', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Bearer not.a.jwt' } }), status: 401, error: 'invalid_token' },
+    { name: 'userinfo with a non-Bearer scheme', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Token abc' } }), status: 401, error: 'invalid_token' },
+    { name: 'upstream callback without state', path: '/federation/oidc/upstream/callback?code=x', status: 400, error: 'invalid_request' },
+    { name: 'upstream callback with state twice', path: '/federation/oidc/upstream/callback?code=x&state=a&state=b', status: 400, error: 'invalid_request' },
+    { name: 'upstream callback for an unknown provider', path: '/federation/oidc/nope/callback?code=x&state=y', status: 404 },
+    { name: 'resume without a token', path: '/oauth2/authorize/resume', status: 400, error: 'invalid_request' },
+    { name: 'resume with a made-up token', path: '/oauth2/authorize/resume?login=made-up', status: 400, error: 'invalid_request' },
+    { name: 'chooser with a made-up login', path: '/login/choose?login=x&provider=upstream', status: 400, error: 'invalid_request' },
+    { name: 'a path that does not exist', path: '/admin/../../etc/passwd', status: 404 },
+  ];
+
+  it.each(rows)('$name → $status', async (row) => {
+    const path = typeof row.path === 'function' ? row.path() : row.path;
+    const res = await fetch(`${h.issuer}${path}`, { redirect: 'manual', ...row.init?.() });
+    const body = await res.text();
+    expect(res.status).toBe(row.status);
+    expect(body).not.toMatch(STACK);
+    if (row.error) expect(body).toContain(row.error);
+    if (row.redirectError) {
+      const back = new URL(res.headers.get('location')!);
+      expect(back.origin + back.pathname).toBe(APP_REDIRECT);
+      expect(back.searchParams.get('error')).toBe(row.redirectError);
+      expect(back.searchParams.get('iss')).toBe(h.issuer);
+    }
+  });
+
+  it('RFC 9068 §4: userinfo refuses an ID token, an alg=none token and a token signed by another key', async () => {
+    const l = await loginUntil(new Browser(), APP_REDIRECT);
+    const tokens = await oidc.authorizationCodeGrant(h.app, l.stop, { pkceCodeVerifier: l.verifier, expectedState: l.state, expectedNonce: l.nonce });
+    const claims = jose.decodeJwt(tokens.access_token);
+    const unsigned = new jose.UnsecuredJWT(claims).encode();
+    const { privateKey } = await jose.generateKeyPair('ES256');
+    const forged = await new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: jose.decodeProtectedHeader(tokens.access_token).kid }).sign(privateKey);
+    for (const token of [tokens.id_token!, unsigned, forged]) {
+      const res = await fetch(`${h.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    }
+    const ok = await fetch(`${h.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(ok.status).toBe(200);
+  });
+
+  /** Starts a login as the app and signs in upstream as bob, stopping before `stop` is fetched. */
+  async function loginUntil(browser: Browser, stop: string) {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(h.app, {
+      redirect_uri: APP_REDIRECT,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    let step = await browser.follow(url, { stopAt: [stop] });
+    if (!step.stoppedAt) {
+      const [f] = parseForms(await step.response.text(), step.url);
+      step = await browser.submit(f, { username: 'bob', password: 'bob-password' }, step.url, { stopAt: [stop] });
+    }
+    return { stop: new URL(step.stoppedAt!), verifier, state, nonce };
+  }
+
+  it('login CSRF: an upstream answer replayed in another browser is refused and creates nobody', async () => {
+    const before = await principalCount();
+    const attacker = await loginUntil(new Browser(), `${h.issuer}/federation/oidc/upstream/callback`);
+    const victim = new Browser();
+    const res = await victim.fetch(attacker.stop);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('login.transaction_binding_mismatch');
+    expect(await principalCount()).toBe(before);
+  });
+
+  it('a finished login cannot be picked up by another browser, nor twice', async () => {
+    const owner = new Browser();
+    const l = await loginUntil(owner, `${h.issuer}/oauth2/authorize/resume`);
+    const stolen = await new Browser().fetch(l.stop);
+    expect(stolen.status).toBe(400);
+    expect(stolen.headers.get('location')).toBeNull();
+    // The single-use token was burnt by the thief: the owner must start again, and gets no code.
+    const late = await owner.fetch(l.stop);
+    expect(late.status).toBe(400);
+  });
+
+  it('an upstream that answers with an error gives the app access_denied, an audit event, and no principal', async () => {
+    const before = await principalCount();
+    const browser = new Browser();
+    const url = oidc.buildAuthorizationUrl(h.app, { redirect_uri: APP_REDIRECT, scope: 'openid', state: 'app-state', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const first = await browser.fetch(url);
+    const upstreamState = new URL(first.headers.get('location')!).searchParams.get('state')!;
+    const forged = `${h.issuer}/federation/oidc/upstream/callback?code=forged-code&state=${encodeURIComponent(upstreamState)}&iss=${encodeURIComponent(h.idp.issuer)}`;
+    const end = await browser.follow(forged, { stopAt: [APP_REDIRECT] });
+    const back = new URL(end.stoppedAt!);
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'access_denied', state: 'app-state', error_description: 'oidc.token_exchange_failed' });
+    expect(await principalCount()).toBe(before);
+    const [event] = await h.dataSource.query(`SELECT reason, provider_id, client_id FROM audit_events WHERE type = 'login.failed' ORDER BY id DESC LIMIT 1`);
+    expect(event).toEqual({ reason: 'oidc.token_exchange_failed', provider_id: 'upstream', client_id: 'app' });
+  });
+
+  async function principalCount(): Promise<number> {
+    const [{ n }] = await h.dataSource.query('SELECT count(*)::int AS n FROM principals');
+    return n;
+  }
+});
+
+describe('an unreachable upstream', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ upstreamIssuerOverride: `http://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('gives the browser a clear 503 page and writes an audit event', async () => {
+    const url = oidc.buildAuthorizationUrl(h.app, { redirect_uri: APP_REDIRECT, scope: 'openid', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const res = await new Browser().fetch(url);
+    expect(res.status).toBe(503);
+    const body = await res.text();
+    expect(body).toContain('could not be reached');
+    expect(body).not.toMatch(STACK);
+    const [event] = await h.dataSource.query(`SELECT outcome, reason, provider_id FROM audit_events WHERE type = 'upstream.redirect' ORDER BY id DESC LIMIT 1`);
+    expect(event).toEqual({ outcome: 'failure', reason: 'upstream.unreachable', provider_id: 'upstream' });
+  });
+});
