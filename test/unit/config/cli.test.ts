@@ -8,30 +8,12 @@ import { FIXTURE_ENV, removeTrees, VALID_CLIENT, VALID_PROVIDER, writeTree } fro
 const REPO = resolve(__dirname, '../../..');
 const BIN = join(REPO, 'bin/tessera.js');
 
-/**
- * bin/tessera.js requires dist/src/cli/main.js. Compile the CLI and what it imports (config/,
- * common/) with the build settings into dist/, so this test does not depend on the state of
- * other folders of the tree.
- */
+/** bin/tessera.js requires dist/src/cli/main.js: build the project as `npm ci` does (prepare). */
 beforeAll(() => {
-  const tmp = mkdtempSync(join(tmpdir(), 'tessera-cli-build-'));
-  try {
-    const tsconfig = join(tmp, 'tsconfig.json');
-    writeFileSync(
-      tsconfig,
-      JSON.stringify({
-        extends: join(REPO, 'tsconfig.build.json'),
-        compilerOptions: { outDir: join(REPO, 'dist'), rootDir: REPO, typeRoots: [join(REPO, 'node_modules/@types')] },
-        include: ['src/cli', 'src/config', 'src/common'].map((d) => join(REPO, d)),
-      }),
-    );
-    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { encoding: 'utf8' });
-    expect(tsc.stdout + tsc.stderr).toBe('');
-    expect(tsc.status).toBe(0);
-    expect(existsSync(join(REPO, 'dist/src/cli/main.js'))).toBe(true);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { encoding: 'utf8', cwd: REPO });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+  expect(existsSync(join(REPO, 'dist/src/cli/main.js'))).toBe(true);
 }, 120_000);
 
 afterAll(removeTrees);
@@ -123,16 +105,38 @@ describe('tessera: help and usage errors', () => {
   });
 });
 
-describe('command table (extension point for later commands such as `tessera migrate`)', () => {
+describe('tessera migrate', () => {
+  it('applies the migrations to an embedded database once, then reports it up to date', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrate-'));
+    try {
+      const first = tessera(['migrate'], dir, { TESSERA_DATA_DIR: join(dir, 'data') });
+      expect(first.status).toBe(0);
+      expect(first.stdout).toMatch(/^applied Initial\d+\n$/);
+      const second = tessera(['migrate'], dir, { TESSERA_DATA_DIR: join(dir, 'data') });
+      expect(second.stdout).toBe('ok: database is up to date\n');
+      expect(second.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('names the variable and the reason when the environment is invalid, and exits 1', () => {
+    const r = tessera(['migrate'], tmpdir(), { DATABASE_URL: 'mysql://db/x' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('environment: DATABASE_URL: must start with postgres:// or postgresql://\n');
+  });
+});
+
+describe('command table (extension point for later commands)', () => {
   it('dispatches to a command appended to the table, with its own options', async () => {
     const out: string[] = [];
     const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push('ERR ' + t), env: {}, cwd: '/' };
     const table: CliCommand[] = [
       ...COMMANDS,
       {
-        words: ['migrate'],
+        words: ['example'],
         usage: '[--dry-run]',
-        summary: 'apply database migrations',
+        summary: 'an example command',
         options: { 'dry-run': { type: 'boolean' } },
         run: (args) => {
           out.push(`migrate dry-run=${String(args.options['dry-run'])}`);
@@ -140,9 +144,9 @@ describe('command table (extension point for later commands such as `tessera mig
         },
       },
     ];
-    expect(await runCli(['migrate', '--dry-run'], io, table)).toBe(0);
+    expect(await runCli(['example', '--dry-run'], io, table)).toBe(0);
     expect(await runCli(['--help'], io, table)).toBe(0);
     expect(out[0]).toBe('migrate dry-run=true');
-    expect(out[1]).toContain('migrate [--dry-run]');
+    expect(out[1]).toContain('example [--dry-run]');
   });
 });

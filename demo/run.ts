@@ -1,0 +1,157 @@
+/**
+ * `npm run demo`: one command, a working federation on a fresh machine.
+ *
+ *   browser ──► demo app (/demo on Tessera's server) ──► Tessera (:3000) ──► demo upstream IdP (:3001)
+ *
+ * Starts the demo upstream OpenID Provider, then Tessera with the repository's default
+ * configuration (providers/demo-idp.yaml, clients/demo-app.yaml, clients/demo-cli.yaml) on embedded
+ * PGlite, with the demo app mounted at /demo. Environment (all optional):
+ *   DEMO_UPSTREAM_PORT           upstream IdP port (default 3001; providers/demo-idp.yaml names
+ *                                http://localhost:3001 as the issuer, so change both together)
+ *   DEMO_UPSTREAM_CLIENT_SECRET  Tessera's secret at the upstream IdP (default demo-upstream-secret)
+ *   DEMO_APP_CLIENT_SECRET       the demo app's secret at Tessera (default demo-app-secret)
+ *   TESSERA_ISSUER, PORT         Tessera's public URL and port (default http://localhost:3000, 3000)
+ *   LOG_LEVEL                    default warn, so the banner stays readable; info shows every request and audit event
+ */
+import type { INestApplication } from '@nestjs/common';
+import type { Express } from 'express';
+import { startTessera, type RunningTessera } from '../src/bootstrap';
+import { demoAppRouter } from './demo-app';
+import { DEMO_USERS, startUpstreamIdp, type RunningUpstreamIdp } from './upstream-idp';
+
+/** The demo's environment defaults; values already set in the environment win. */
+export const DEMO_ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
+  DEMO_UPSTREAM_CLIENT_SECRET: 'demo-upstream-secret',
+  DEMO_APP_CLIENT_SECRET: 'demo-app-secret',
+  TESSERA_ISSUER: 'http://localhost:3000',
+  PORT: '3000',
+  LOG_LEVEL: 'warn',
+});
+
+/** Applies {@link DEMO_ENV_DEFAULTS} to `env` where unset. Never touches DATABASE_URL (the demo uses PGlite). */
+export function applyDemoEnvDefaults(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, value] of Object.entries(DEMO_ENV_DEFAULTS)) {
+    if (env[name] === undefined || env[name] === '') env[name] = value;
+  }
+}
+
+/** A running demo: the upstream IdP and Tessera with the demo app. */
+export interface RunningDemo {
+  upstream: RunningUpstreamIdp;
+  tessera: RunningTessera;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the upstream IdP, then Tessera with the demo app mounted at /demo and `GET /` redirecting
+ * to /demo/.
+ * @throws whatever startTessera throws (e.g. ConfigError naming the bad file and field), after
+ *   closing the upstream IdP; EADDRINUSE when a port is taken.
+ */
+export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<RunningDemo> {
+  applyDemoEnvDefaults(env);
+  const issuer = env.TESSERA_ISSUER!.replace(/\/+$/, '');
+  const upstreamPort = Number(env.DEMO_UPSTREAM_PORT ?? 3001);
+  if (!Number.isInteger(upstreamPort) || upstreamPort < 0 || upstreamPort > 65535) {
+    throw new Error(`DEMO_UPSTREAM_PORT must be a port number, got ${JSON.stringify(env.DEMO_UPSTREAM_PORT)}`);
+  }
+
+  const upstream = await startUpstreamIdp({
+    port: upstreamPort,
+    issuer: `http://localhost:${upstreamPort}`,
+    clients: [
+      {
+        client_id: 'tessera-demo',
+        client_secret: env.DEMO_UPSTREAM_CLIENT_SECRET!,
+        redirect_uris: [`${issuer}/federation/oidc/demo-idp/callback`],
+      },
+    ],
+  });
+
+  try {
+    const tessera = await startTessera({
+      env,
+      beforeInit(app: INestApplication) {
+        const http = app.getHttpAdapter().getInstance() as Express;
+        http.get('/', (_req, res) => res.redirect(302, '/demo/'));
+        http.use(
+          '/demo',
+          demoAppRouter({
+            tesseraIssuer: issuer,
+            clientId: 'demo-app',
+            clientSecret: env.DEMO_APP_CLIENT_SECRET!,
+            baseUrl: `${issuer}/demo`,
+          }),
+        );
+      },
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      upstream,
+      tessera,
+      close() {
+        closing ??= Promise.allSettled([tessera.close(), upstream.close()]).then(() => undefined);
+        return closing;
+      },
+    };
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
+}
+
+function banner(demo: RunningDemo, issuer: string): string {
+  const users = DEMO_USERS.map((u) => `    ${u.username.padEnd(8)} ${u.password.padEnd(16)} ${u.email}`).join('\n');
+  return [
+    '',
+    '  Tessera demo is running.',
+    '',
+    `  Open ${issuer} in a browser: the demo app, which signs in through Tessera.`,
+    '',
+    `  Tessera            ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`,
+    `  Demo upstream IdP  ${demo.upstream.issuer}`,
+    '',
+    '  Demo users at the upstream IdP (public demo data):',
+    users,
+    '',
+    '  Ctrl-C stops both.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let demo: RunningDemo;
+  try {
+    demo = await startDemo(process.env);
+  } catch (err) {
+    console.error(`demo: could not start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  const issuer = process.env.TESSERA_ISSUER!.replace(/\/+$/, '');
+  console.log(banner(demo, issuer));
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`demo: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`demo: ${signal}, stopping`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    demo.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`demo: error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  void main();
+}
