@@ -13,10 +13,14 @@ type Creds = { username: string; password: string };
 const ALICE: Creds = { username: 'alice', password: 'alice-password' };
 const BOB: Creds = { username: 'bob', password: 'bob-password' };
 
-describe(`login through Tessera (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+/** PGlite always; PostgreSQL too when DATABASE_URL is set (CI runs both). */
+const backends: Array<'pglite' | 'auto'> = process.env.DATABASE_URL ? ['pglite', 'auto'] : ['pglite'];
+
+describe.each(backends)('login through Tessera (database: %s)', (database) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ database });
+    expect(h.db.kind).toBe(database === 'pglite' ? 'pglite' : 'postgresql');
   });
   afterAll(async () => {
     await h?.close();
