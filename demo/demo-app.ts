@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type * as OpenIdClient from 'openid-client';
+import { demoPage, escapeHtml } from './html';
 
 /** Options of {@link demoAppRouter}. */
 export interface DemoAppOptions {
@@ -28,15 +29,6 @@ const LOGIN_COOKIE = 'demo_app_login';
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 const MAX_PENDING = 10_000;
 
-function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:48rem;margin:2.5rem auto;padding:0 1rem;color:#222}' +
   'table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;' +
@@ -45,11 +37,7 @@ const STYLE =
   'border-radius:4px}.error{color:#a00}.muted{color:#666}';
 
 function page(title: string, body: string): string {
-  return (
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>` +
-    `<body>${body}</body></html>`
-  );
+  return demoPage(title, STYLE, body);
 }
 
 function claimsTable(claims: Record<string, unknown>): string {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { demoPage, escapeHtml } from './html';
 
 /** A demo account of the upstream IdP. These credentials are public demo data (README). */
 export interface DemoUser {
@@ -159,15 +160,6 @@ function memoryAdapterFactory(): (model: string) => unknown {
   });
 }
 
-function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}' +
   'label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}' +
@@ -175,11 +167,7 @@ const STYLE =
   '.hint{color:#666;font-size:.85rem;margin-top:1.5rem}';
 
 function page(title: string, body: string): string {
-  return (
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>` +
-    `<body>${body}</body></html>`
-  );
+  return demoPage(title, STYLE, body);
 }
 
 function loginPage(opts: { uid: string; clientId: string; username?: string; error?: string }): string {
