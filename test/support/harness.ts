@@ -26,6 +26,8 @@ export interface Harness {
   appSecret: string;
   /** openid-client configuration of the public app `spa` (none + PKCE). */
   spa: oidc.Configuration;
+  /** Starts one more Tessera instance with the same configuration and database (PostgreSQL only). */
+  startAnotherInstance(): Promise<RunningTessera>;
   close(): Promise<void>;
 }
 
@@ -76,22 +78,20 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   const db = await freshDatabase(opts.database);
   let tessera: RunningTessera | undefined;
+  const others: RunningTessera[] = [];
   try {
-    tessera = await startTessera({
-      port,
-      host: '127.0.0.1',
-      env: {
-        TESSERA_ISSUER: issuer,
-        TESSERA_PROVIDERS_DIR: join(dir, 'providers'),
-        TESSERA_CLIENTS_DIR: join(dir, 'clients'),
-        TESSERA_DATA_DIR: 'memory://',
-        TESSERA_KEK: randomBytes(32).toString('base64url'),
-        ...(db.url ? { DATABASE_URL: db.url } : {}),
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-        E2E_UPSTREAM_SECRET: upstreamSecret,
-        E2E_APP_SECRET: appSecret,
-      },
-    });
+    const env = {
+      TESSERA_ISSUER: issuer,
+      TESSERA_PROVIDERS_DIR: join(dir, 'providers'),
+      TESSERA_CLIENTS_DIR: join(dir, 'clients'),
+      TESSERA_DATA_DIR: 'memory://',
+      TESSERA_KEK: randomBytes(32).toString('base64url'),
+      ...(db.url ? { DATABASE_URL: db.url } : {}),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      E2E_UPSTREAM_SECRET: upstreamSecret,
+      E2E_APP_SECRET: appSecret,
+    };
+    tessera = await startTessera({ port, host: '127.0.0.1', env });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -105,7 +105,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       app,
       appSecret,
       spa,
+      async startAnotherInstance() {
+        if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env });
+        others.push(other);
+        return other;
+      },
       async close() {
+        for (const other of others) await other.close();
         await running.close();
         await idp.close();
         await db.drop();
