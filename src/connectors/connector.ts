@@ -12,6 +12,10 @@ export interface BeginContext {
   callbackUrl: string;
   /** Passed on to the IdP when the protocol supports it (OIDC login_hint). */
   loginHint?: string;
+  /** The app demands a fresh authentication (OIDC prompt=login, SAML ForceAuthn). */
+  forceAuthn?: boolean;
+  /** Seconds: the upstream authentication may be at most this old (OIDC max_age); enforced on the answer. */
+  maxAge?: number;
 }
 
 /** Where to send the browser, and what to keep until the IdP answers. */

@@ -163,7 +163,15 @@ export class LoginService {
     const id = sha256(handle);
     const connector = this.connectors.get(provider.protocol);
     try {
-      const begun = await connector.begin(provider, { handle, callbackUrl: this.callbackUrl(provider), loginHint: request.loginHint });
+      const begun = await connector.begin(provider, {
+        handle,
+        callbackUrl: this.callbackUrl(provider),
+        loginHint: request.loginHint,
+        // No broker sessions yet, so every login goes upstream; the app's demand for a fresh
+        // authentication is passed on and enforced there (OIDC Core §3.1.2.1).
+        forceAuthn: request.prompt?.split(' ').includes('login'),
+        maxAge: request.maxAge,
+      });
       await this.repo().update({ id }, { providerId: provider.id, protocol: provider.protocol, upstream: begun.upstream as Record<string, any> });
       await this.audit.record({ type: 'upstream.redirect', outcome: 'success', providerId: provider.id, clientId: request.clientId, loginTransactionId: id });
       return { kind: 'redirect', url: begun.redirectUrl };

@@ -43,12 +43,15 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
       ...opts.extra,
     });
     let step = await browser.follow(url, { stopAt: [redirectUri] });
+    const askedForCredentials = !step.stoppedAt;
+    const visited = [...step.visited];
     if (!step.stoppedAt) {
       const [form] = parseForms(await step.response.text(), step.url);
       step = await browser.submit(form, user, step.url, { stopAt: [redirectUri] });
+      visited.push(...step.visited);
     }
     if (!step.stoppedAt) throw new Error(`login did not reach the app: ${step.response.status} at ${step.url}`);
-    return { callback: new URL(step.stoppedAt), verifier, state, nonce, visited: step.visited };
+    return { callback: new URL(step.stoppedAt), verifier, state, nonce, visited, askedForCredentials };
   }
 
   async function exchange(config: oidc.Configuration, l: Awaited<ReturnType<typeof login>>) {
@@ -202,6 +205,19 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
     expect(await res.json()).toMatchObject({ error: 'invalid_client' });
     // The code was not burnt by the failed attempt: the real client still redeems it.
     await expect(exchange(h.app, l)).resolves.toBeDefined();
+  });
+
+  it('OIDC Core §3.1.2.1: prompt=login and max_age=0 make the upstream ask for credentials again; plain logins ride its session', async () => {
+    const browser = new Browser();
+    expect((await login(browser, ALICE)).askedForCredentials).toBe(true);
+    expect((await login(browser, ALICE)).askedForCredentials).toBe(false); // upstream SSO
+    const before = Math.floor(Date.now() / 1000);
+    const forced = await login(browser, ALICE, { extra: { prompt: 'login' } });
+    expect(forced.askedForCredentials).toBe(true);
+    const fresh = await login(browser, ALICE, { extra: { max_age: '0' } });
+    expect(fresh.askedForCredentials).toBe(true);
+    const claims = (await exchange(h.app, fresh)).claims()!;
+    expect(claims.auth_time).toBeGreaterThanOrEqual(before);
   });
 
   it('RFC 7636 / OAuth 2.0 for Browser-Based Apps: a public client logs in with none + PKCE, and without PKCE is refused', async () => {

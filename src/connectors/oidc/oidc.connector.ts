@@ -37,8 +37,12 @@ export class OidcConnector implements UpstreamConnector {
       nonce,
     };
     if (ctx.loginHint) params.login_hint = ctx.loginHint;
+    if (ctx.forceAuthn) params.prompt = 'login';
+    if (ctx.maxAge !== undefined) params.max_age = String(ctx.maxAge);
     const url = client.buildAuthorizationUrl(config, params);
-    return { redirectUrl: url.href, upstream: { codeVerifier, nonce, state: ctx.handle } };
+    const upstream: Record<string, string> = { codeVerifier, nonce, state: ctx.handle };
+    if (ctx.maxAge !== undefined) upstream.maxAge = String(ctx.maxAge);
+    return { redirectUrl: url.href, upstream };
   }
 
   transactionHandle(input: CallbackInput): string | undefined {
@@ -60,6 +64,8 @@ export class OidcConnector implements UpstreamConnector {
         expectedState: ctx.upstream.state,
         expectedNonce: ctx.upstream.nonce,
         idTokenExpected: true,
+        // OIDC Core §3.1.3.7 item 13: with max_age, auth_time must be present and recent enough.
+        ...(ctx.upstream.maxAge !== undefined ? { maxAge: Number(ctx.upstream.maxAge) } : {}),
       });
     } catch (err) {
       throw mapError(err, ErrorCodes.oidcTokenExchangeFailed);
