@@ -6,6 +6,7 @@ import { BrokerError, Clock, ErrorCodes, constantTimeEqual, randomToken, sha256 
 import { TESSERA_CONFIG } from '../config/tokens';
 import type { TesseraConfig } from '../config/types';
 import type { AuthorizationRequest, LoginOutcome } from '../login/login.module';
+import { ExpirySweeper } from '../database';
 import { AuthorizationCodeEntity } from './authorization-code.entity';
 
 /** What redeeming a code yields. Times in seconds. */
@@ -41,7 +42,11 @@ export class AuthorizationCodes {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
     @Inject(AuditService) private readonly audit: AuditService,
-  ) {}
+    @Inject(ExpirySweeper) sweeper: ExpirySweeper,
+  ) {
+    // Kept an hour past expiry, so a replayed code is still recognised and audited as reuse.
+    sweeper.register({ table: 'authorization_codes', column: 'expires_at', graceSeconds: 3600 });
+  }
 
   /** Issues a code for a successful login. @returns the code (only ever in the redirect). */
   async issue(request: AuthorizationRequest, outcome: Extract<LoginOutcome, { ok: true }>): Promise<string> {

@@ -7,6 +7,7 @@ import type { ProviderConfig, TesseraConfig } from '../config/types';
 import { ConnectorRegistry, type CallbackInput } from '../connectors/connectors.module';
 import { mapStandardClaims } from '../identity/identity.module';
 import { LinkingService, type PrincipalProfile } from '../linking/linking.module';
+import { ExpirySweeper } from '../database';
 import { LoginTransactionEntity } from './login-transaction.entity';
 import { chooserPageHtml } from './pages';
 import { selectProvider } from './select-provider';
@@ -29,7 +30,11 @@ export class LoginService {
     @Inject(ConnectorRegistry) private readonly connectors: ConnectorRegistry,
     @Inject(LinkingService) private readonly linking: LinkingService,
     @Inject(AuditService) private readonly audit: AuditService,
-  ) {}
+    @Inject(ExpirySweeper) sweeper: ExpirySweeper,
+  ) {
+    // Kept an hour past expiry, so a late or replayed answer is still told apart from an unknown one.
+    sweeper.register({ table: 'login_transactions', column: 'expires_at', graceSeconds: 3600 });
+  }
 
   /**
    * Opens a login transaction for a validated authorization request.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { migrations } from '../../migrations';
 import { ENTITIES } from '../../src/app/app.module';
 import { FixedClock } from '../../src/common';
-import { openDatabase, runMigrations, type OpenDatabase } from '../../src/database';
+import { ExpirySweeper, openDatabase, runMigrations, type OpenDatabase } from '../../src/database';
 import type { CanonicalIdentity } from '../../src/identity/identity.module';
 import { LinkingService } from '../../src/linking/linking.module';
 import { freshDatabase, type TestDatabase } from '../support/database';
@@ -83,5 +83,22 @@ describe.each(backends)('database on %s', (backend) => {
       db.dataSource.query(`INSERT INTO federated_identities (principal_id, provider_id, issuer, subject, linked_by) VALUES ($1, 'dup', 'https://idp.example', 'same', 'created')`, [p.id]);
     await insert();
     await expect(insert()).rejects.toThrow(/federated_identities_provider_subject_key/);
+  });
+
+  it('the expiry sweeper removes rows past expiry plus grace, in batches, and keeps the rest', async () => {
+    const now = new Date('2026-11-29T12:00:00Z');
+    const sweeper = new ExpirySweeper(db.dataSource, new FixedClock(now));
+    sweeper.register({ table: 'login_transactions', column: 'expires_at', graceSeconds: 3600 });
+    const insert = (id: string, expiresAt: Date) =>
+      db.dataSource.query(`INSERT INTO login_transactions (id, browser_binding_hash, client_id, client_request, expires_at) VALUES ($1, 'h', 'c', '{}', $2)`, [id, expiresAt]);
+    await insert(`old-${randomUUID()}`, new Date(now.getTime() - 2 * 3600_000)); // past grace
+    const inGrace = `grace-${randomUUID()}`;
+    await insert(inGrace, new Date(now.getTime() - 600_000)); // expired, still in grace
+    const live = `live-${randomUUID()}`;
+    await insert(live, new Date(now.getTime() + 600_000));
+    expect(await sweeper.sweep()).toEqual({ login_transactions: 1 });
+    const left = await db.dataSource.query(`SELECT id FROM login_transactions ORDER BY id`);
+    expect(left.map((r: { id: string }) => r.id).sort()).toEqual([inGrace, live].sort());
+    expect(() => sweeper.register({ table: 'x; DROP TABLE principals', column: 'y', graceSeconds: 0 })).toThrow(/identifier/);
   });
 });
