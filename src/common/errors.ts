@@ -78,6 +78,7 @@ export const ErrorCodes = {
 } as const;
 
 const prefixTable: Array<[RegExp, OAuthErrorCode]> = [
+  [/\.internal_error$/, 'server_error'],
   [/^client\.(unknown|authentication_failed)$/, 'invalid_client'],
   [/^client\./, 'invalid_request'],
   [/^authorize\.response_type_unsupported$/, 'unsupported_response_type'],

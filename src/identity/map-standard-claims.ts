@@ -18,9 +18,13 @@ const first = (a: UpstreamAssertion, key: string): string | undefined => {
  * Maps the standard OIDC claims (OIDC Core §5.1) of an assertion into a CanonicalIdentity.
  * Pure: no I/O, no clock.
  *
- * - `email` is trimmed; its domain is lower-cased (the local part is kept as sent, RFC 5321 §2.4).
- * - `emailVerified`: with trust `asserted`, the IdP's `email_verified` claim ("true"/"false");
- *   absent means 'unknown'. `always` → true, `never` → false. No email → false.
+ * - `email` must be a plain addr-spec (RFC 5322 §3.4.1: one `@`, no display name, no spaces or
+ *   control characters, a dotted domain); anything else is dropped. Surrounding whitespace is
+ *   trimmed, the domain lower-cased, the local part kept as sent (RFC 5321 §2.4).
+ * - `emailVerified` (DESIGN.md §4 `trust.emailVerified`, bugs-log B10): the IdP's
+ *   `email_verified` claim ("true"/"false") when sent. When absent: `asserted` → 'unknown',
+ *   `always` → true (the admin vouches for this IdP). An explicit "false" stays false even under
+ *   `always`. `never` → always false. No usable email → false.
  * - `groups`: values of the `groups` claim, namespaced `<providerId>:<group>`.
  *
  * @throws BrokerError `mapping.subject_missing` when the subject is empty.
@@ -31,13 +35,10 @@ export function mapStandardClaims(a: UpstreamAssertion, settings: StandardMappin
   }
   const email = normalizeEmail(first(a, 'email'));
   let emailVerified: boolean | 'unknown' = false;
-  if (email) {
-    if (settings.emailVerified === 'always') emailVerified = true;
-    else if (settings.emailVerified === 'never') emailVerified = false;
-    else {
-      const claim = first(a, 'email_verified');
-      emailVerified = claim === undefined ? 'unknown' : claim === 'true';
-    }
+  if (email && settings.emailVerified !== 'never') {
+    const claim = first(a, 'email_verified');
+    if (claim !== undefined) emailVerified = claim === 'true';
+    else emailVerified = settings.emailVerified === 'always' ? true : 'unknown';
   }
   const groups = (a.attributes['groups'] ?? [])
     .filter((g): g is string => typeof g === 'string' && g !== '')
@@ -58,10 +59,17 @@ export function mapStandardClaims(a: UpstreamAssertion, settings: StandardMappin
   };
 }
 
+/** Local part: no '@', whitespace, control characters or RFC 5322 specials (no quoted forms). */
+const LOCAL_PART = /^[^\s@<>()[\],;:"\\\u0000-\u001f\u007f]{1,64}$/u;
+/** Domain: dot-separated labels of letters, digits and inner hyphens, at least two labels. */
+const DOMAIN = /^(?=.{1,253}$)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)+$/u;
+
 function normalizeEmail(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   const t = raw.trim();
-  const at = t.lastIndexOf('@');
-  if (at <= 0 || at === t.length - 1) return undefined;
-  return `${t.slice(0, at)}@${t.slice(at + 1).toLowerCase()}`;
+  const parts = t.split('@');
+  if (parts.length !== 2) return undefined;
+  const [local, domain] = parts;
+  if (!LOCAL_PART.test(local) || !DOMAIN.test(domain)) return undefined;
+  return `${local}@${domain.toLowerCase()}`;
 }

@@ -50,6 +50,7 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   }
   if (query.request !== undefined) return fail('request_not_supported', 'authorize.request_object_unsupported', 'request objects are not supported');
   if (query.request_uri !== undefined) return fail('request_uri_not_supported', 'authorize.request_uri_unsupported', 'request_uri is not supported');
+  if (query.response_type === undefined) return fail('invalid_request', 'authorize.response_type_missing', 'response_type is required');
   if (query.response_type !== 'code') return fail('unsupported_response_type', 'authorize.response_type_unsupported', 'only response_type=code is supported');
   if (query.response_mode !== undefined && query.response_mode !== 'query') return fail('invalid_request', 'authorize.response_mode_unsupported', 'only response_mode=query is supported');
 

@@ -130,7 +130,7 @@ export class LoginService {
       const e = err instanceof BrokerError ? err : new BrokerError('login.internal_error', (err as Error)?.message, { cause: err });
       this.log.warn({ msg: 'login failed', code: e.code, detail: e.detail, loginTransactionId: tx.id });
       await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: e.code, details: { detail: e.detail } });
-      outcome = { ok: false, code: e.code, oauthError: e.oauthError === 'server_error' ? 'server_error' : e.oauthError };
+      outcome = { ok: false, code: e.code, oauthError: e.oauthError };
     }
     const resume = randomToken(32);
     await this.repo().update({ id: tx.id }, { outcome: outcome as Record<string, any>, resumeHash: sha256(resume) });

@@ -15,7 +15,8 @@ export function claimsToAttributes(...sources: Array<Record<string, unknown> | u
     if (!source) continue;
     for (const [name, value] of Object.entries(source)) {
       if (PROTOCOL_CLAIMS.has(name) || value === undefined) continue;
-      out[name] = (Array.isArray(value) ? value : [value]).map(toText);
+      // defineProperty, not assignment: a claim named "__proto__" must stay data, never a prototype.
+      Object.defineProperty(out, name, { value: (Array.isArray(value) ? value : [value]).map(toText), enumerable: true, writable: true, configurable: true });
     }
   }
   return out;

@@ -1,0 +1,164 @@
+import { BrokerError } from '../../../src/common';
+import { mapStandardClaims, type EmailVerifiedTrust } from '../../../src/identity/map-standard-claims';
+import type { UpstreamAssertion } from '../../../src/identity/types';
+import { assertion } from '../builders';
+
+const asserted = { emailVerified: 'asserted' as const };
+
+describe('mapStandardClaims: email normalisation (OIDC Core §5.1, RFC 5321 §2.4, bugs-log B07/B14)', () => {
+  it.each<[string, UpstreamAssertion['attributes'], string | undefined]>([
+    ['RFC 5321 §2.4: domain lower-cased, local part kept as sent', { email: ['User.Name@Example.TEST'] }, 'User.Name@example.test'],
+    ['B14: surrounding whitespace trimmed', { email: ['  user@Example.test \t\n'] }, 'user@example.test'],
+    ['RFC 5321 §2.4: already canonical value unchanged', { email: ['user@example.test'] }, 'user@example.test'],
+    ['RFC 5321 §4.1.2: plus-addressing kept in the local part', { email: ['User+Tag@EXAMPLE.test'] }, 'User+Tag@example.test'],
+    ['OIDC Core §5.1: first non-empty value taken (null and "" skipped)', { email: [null, '', 'first@Example.test', 'second@example.test'] }, 'first@example.test'],
+    ['OIDC Core §5.1: no email attribute → no email', {}, undefined],
+    ['OIDC Core §5.1: empty list → no email', { email: [] }, undefined],
+    ['OIDC Core §5.1: only null/empty values → no email', { email: [null, ''] }, undefined],
+    ['invalid email dropped: no "@"', { email: ['user.example.test'] }, undefined],
+    ['invalid email dropped: empty local part', { email: ['@example.test'] }, undefined],
+    ['invalid email dropped: empty domain', { email: ['user@'] }, undefined],
+    ['invalid email dropped: whitespace only', { email: ['   '] }, undefined],
+    ['invalid email dropped: "@" alone', { email: ['@'] }, undefined],
+  ])('%s', (_title, attributes, email) => {
+    expect(mapStandardClaims(assertion(attributes), asserted).email).toBe(email);
+  });
+});
+
+/**
+ * Regression: values that are not an addr-spec (RFC 5322 §3.4.1) once became the canonical email
+ * and reached ID tokens. They are dropped.
+ */
+describe('mapStandardClaims drops emails that are not a plain addr-spec (RFC 5322 §3.4.1)', () => {
+  it.each<[string, string]>([
+    ['display-name form "Pat <pat@example.test>"', 'Pat <pat@example.test>'],
+    ['two unquoted "@"', 'victim@example.test@attacker.example'],
+    ['whitespace inside the domain', 'user@exa mple.test'],
+    ['CR LF inside the value', 'user@example.test\r\nBcc: other@example.test'],
+  ])('RFC 5322 §3.4.1: %s is dropped', (_title, raw) => {
+    expect(mapStandardClaims(assertion({ email: [raw] }), asserted).email).toBeUndefined();
+  });
+});
+
+describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md §4, bugs-log B10)', () => {
+  it.each<[string, EmailVerifiedTrust, (string | null)[] | undefined, boolean | 'unknown']>([
+    ['B10 asserted + "true" → true', 'asserted', ['true'], true],
+    ['B10 asserted + "false" → false', 'asserted', ['false'], false],
+    ['B10 asserted + absent → unknown (not false)', 'asserted', undefined, 'unknown'],
+    ['B10 asserted + only null/empty values → unknown', 'asserted', [null, ''], 'unknown'],
+    ['OIDC Core §5.1 asserted + "TRUE" (not the JSON boolean form) → false', 'asserted', ['TRUE'], false],
+    ['OIDC Core §5.1 asserted + "1" → false', 'asserted', ['1'], false],
+    ['OIDC Core §5.1 asserted: first non-empty value taken ("", "true", "false")', 'asserted', ['', 'true', 'false'], true],
+    ['B10(b) always + "true" → true', 'always', ['true'], true],
+    ['B10(b) always + absent → true', 'always', undefined, true],
+    ['never + "false" → false', 'never', ['false'], false],
+    ['never + absent → false', 'never', undefined, false],
+    // Pinned current behaviour (docstring: `never` → false). DESIGN.md §4 describes the setting as
+    // "what an absent email_verified means", which would keep an explicit "true"; see the report.
+    ['never + "true" → false (docstring; DESIGN.md §4 wording open, see report)', 'never', ['true'], false],
+  ])('%s', (_title, trust, claim, expected) => {
+    const attributes: UpstreamAssertion['attributes'] = { email: ['user@example.test'] };
+    if (claim) attributes.email_verified = claim;
+    expect(mapStandardClaims(assertion(attributes), { emailVerified: trust }).emailVerified).toBe(expected);
+  });
+
+  it.each<[string, EmailVerifiedTrust, (string | null)[] | undefined, UpstreamAssertion['attributes']]>([
+    ['OIDC Core §5.1: no email, asserted + "true" → false', 'asserted', ['true'], {}],
+    ['OIDC Core §5.1: no email, always → false', 'always', undefined, {}],
+    ['OIDC Core §5.1: no email, never → false', 'never', undefined, {}],
+    ['OIDC Core §5.1: invalid (dropped) email, always + "true" → false', 'always', ['true'], { email: ['not-an-email'] }],
+  ])('%s', (_title, trust, claim, extra) => {
+    const attributes: UpstreamAssertion['attributes'] = { ...extra };
+    if (claim) attributes.email_verified = claim;
+    const identity = mapStandardClaims(assertion(attributes), { emailVerified: trust });
+    expect(identity.email).toBeUndefined();
+    expect(identity.emailVerified).toBe(false);
+  });
+});
+
+/**
+ * DESIGN.md §4 defines trust.emailVerified as "what an absent email_verified means", and
+ * bugs-log B10 says an explicit `email_verified: false` stays false even when the admin vouches
+ * for the IdP (regression: `always` once overrode it).
+ */
+describe('mapStandardClaims: trust "always" never overrides an explicit email_verified "false" (DESIGN.md §4, B10)', () => {
+  it('DESIGN.md §4 / B10(b): always + explicit "false" → false', () => {
+    const identity = mapStandardClaims(assertion({ email: ['user@example.test'], email_verified: ['false'] }), { emailVerified: 'always' });
+    expect(identity.emailVerified).toBe(false);
+  });
+});
+
+describe('mapStandardClaims: groups and profile claims (OIDC Core §5.1, bugs-log B07)', () => {
+  it.each<[string, (string | null)[] | undefined, string[]]>([
+    ['B07: every group namespaced "<providerId>:<group>", order kept', ['admins', 'staff'], ['idp-a:admins', 'idp-a:staff']],
+    ['B07: one group is still a list', ['11111111-aaaa-4000-8000-000000000001'], ['idp-a:11111111-aaaa-4000-8000-000000000001']],
+    ['duplicates removed after namespacing, first position kept', ['staff', 'admins', 'staff'], ['idp-a:staff', 'idp-a:admins']],
+    ['null and empty values skipped', [null, '', 'staff', null], ['idp-a:staff']],
+    ['groups are case-sensitive (Staff ≠ staff)', ['Staff', 'staff'], ['idp-a:Staff', 'idp-a:staff']],
+    ['a group containing ":" is namespaced once', ['idp-b:admins'], ['idp-a:idp-b:admins']],
+    ['no groups attribute → []', undefined, []],
+    ['empty groups list → []', [], []],
+  ])('%s', (_title, groups, expected) => {
+    const attributes: UpstreamAssertion['attributes'] = groups ? { groups } : {};
+    expect(mapStandardClaims(assertion(attributes), asserted).groups).toEqual(expected);
+  });
+
+  it.each<[string, UpstreamAssertion['attributes'], Partial<Record<'name' | 'givenName' | 'familyName' | 'preferredUsername', string | undefined>>]>([
+    ['OIDC Core §5.1: name, given_name, family_name, preferred_username mapped', { name: ['Pat Doe'], given_name: ['Pat'], family_name: ['Doe'], preferred_username: ['pdoe'] }, { name: 'Pat Doe', givenName: 'Pat', familyName: 'Doe', preferredUsername: 'pdoe' }],
+    ['OIDC Core §5.1: first non-empty value taken', { name: [null, '', 'Pat Doe', 'Other'] }, { name: 'Pat Doe' }],
+    ['OIDC Core §5.1: only null/empty values → undefined', { name: [null, ''], given_name: [] }, { name: undefined, givenName: undefined }],
+    ['OIDC Core §5.1: values kept verbatim (no trimming or case change)', { preferred_username: ['  PDoe '] }, { preferredUsername: '  PDoe ' }],
+  ])('%s', (_title, attributes, expected) => {
+    const identity = mapStandardClaims(assertion(attributes), asserted);
+    for (const [k, v] of Object.entries(expected)) expect(identity[k as keyof typeof expected]).toBe(v);
+  });
+
+  it('DESIGN.md §3: the whole CanonicalIdentity shape (linking key, authn passed through, attributes empty)', () => {
+    const a = assertion({ email: ['Pat@Example.TEST'], email_verified: ['true'], name: ['Pat Doe'], groups: ['staff'], custom: ['x'] });
+    expect(mapStandardClaims(a, asserted)).toEqual({
+      providerId: 'idp-a',
+      issuer: 'https://idp-a.example',
+      subject: 's-1',
+      email: 'Pat@example.test',
+      emailVerified: true,
+      name: 'Pat Doe',
+      givenName: undefined,
+      familyName: undefined,
+      preferredUsername: undefined,
+      groups: ['idp-a:staff'],
+      attributes: {},
+      authn: a.authn,
+    });
+  });
+
+  it('DESIGN.md §9: the assertion is not modified', () => {
+    const a = assertion({ email: [' User@Example.TEST '], groups: ['staff', 'staff'] });
+    const before = JSON.stringify(a);
+    mapStandardClaims(a, asserted);
+    expect(JSON.stringify(a)).toBe(before);
+  });
+});
+
+describe('mapStandardClaims: the subject is required (DESIGN.md §7, bugs-log B09)', () => {
+  it.each<[string, string]>([
+    ['B09: empty subject', ''],
+    ['B09: whitespace-only subject', '   '],
+    ['B09: tab/newline-only subject', '\t\n'],
+  ])('%s → BrokerError mapping.subject_missing', (_title, subject) => {
+    let thrown: unknown;
+    try {
+      mapStandardClaims(assertion({ email: ['user@example.test'] }, { subject }), asserted);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(BrokerError);
+    expect(thrown).toMatchObject({ code: 'mapping.subject_missing', oauthError: 'access_denied' });
+  });
+
+  it.each<[string, string]>([
+    ['B09: persistent NameID style subject kept verbatim', 'g-7f3a9c'],
+    ['DESIGN.md §3: subject with surrounding spaces kept verbatim (an opaque, immutable key)', ' s-1 '],
+  ])('%s', (_title, subject) => {
+    expect(mapStandardClaims(assertion({}, { subject }), asserted).subject).toBe(subject);
+  });
+});
