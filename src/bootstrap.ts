@@ -8,7 +8,7 @@ import { migrations } from '../migrations';
 import { AppModule, ENTITIES } from './app/app.module';
 import type { Clock } from './common';
 import { loadConfig } from './config';
-import type { TesseraConfig } from './config/types';
+import type { TesseraConfig } from './config';
 import { openDatabase, runMigrations } from './database';
 
 /** Options for {@link startTessera}. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startTessera } from './bootstrap';
-import { ConfigError } from './config/types';
+import { ConfigError } from './config';
 
 /**
  * `npm start`: runs the broker with the settings of the environment. Invalid configuration

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AuditEventEntity } from '../audit/audit.module';
 import type { Clock } from '../common';
 import { ConfigModule } from '../config/config.module';
-import type { TesseraConfig } from '../config/types';
+import type { TesseraConfig } from '../config';
 import { DatabaseModule } from '../database';
 import { AuthorizationCodeEntity, IssuerModule } from '../issuer/issuer.module';
 import { FederatedIdentityEntity, PrincipalEntity } from '../linking/linking.module';

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Clock, SystemClock } from '../common';
-import type { TesseraConfig } from '../config/types';
+import type { TesseraConfig } from '../config';
 import { KEY_STORE_SETTINGS, TOKEN_SETTINGS } from '../tokens/tokens.module';
 
 /** Process-wide values every module may inject: the Clock and the settings slices of modules. */

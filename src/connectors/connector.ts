@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../config/types';
+import type { ProviderConfig } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
 
 /** What a connector asks the login flow to store with the login transaction (opaque to the flow). */

@@ -1,4 +1,4 @@
-import type { PrincipalProfile } from '../linking/linking.module';
+import type { PrincipalProfile } from '../login/login.module';
 
 /**
  * The user claims a scope releases (OIDC Core §5.4): `email` → email, email_verified;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, ErrorCodes, constantTimeEqual, sha256 } from '../common';
-import { TESSERA_CONFIG } from '../config/tokens';
-import type { ClientAuthMethod, ClientConfig, TesseraConfig } from '../config/types';
+import { TESSERA_CONFIG } from '../config';
+import type { ClientAuthMethod, ClientConfig, TesseraConfig } from '../config';
 
 /** Client credentials as found on a token request. */
 export interface PresentedCredentials {

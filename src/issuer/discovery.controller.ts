@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { TESSERA_CONFIG } from '../config/tokens';
-import type { TesseraConfig } from '../config/types';
+import { TESSERA_CONFIG } from '../config';
+import type { TesseraConfig } from '../config';
 import { KeyStore } from '../tokens/tokens.module';
 
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517). */

@@ -1,4 +1,4 @@
-import type { ClientConfig } from '../config/types';
+import type { ClientConfig } from '../config';
 import type { OAuthErrorCode } from '../common';
 import type { AuthorizationRequest } from '../login/login.module';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes } from '../common';
-import { TESSERA_CONFIG } from '../config/tokens';
-import type { TesseraConfig } from '../config/types';
+import { TESSERA_CONFIG } from '../config';
+import type { TesseraConfig } from '../config';
 import { readBinding } from './browser-binding';
 import { LoginService } from './login.service';
 

@@ -17,4 +17,5 @@ export class LoginModule {}
 export { LoginService } from './login.service';
 export { ensureBinding, readBinding } from './browser-binding';
 export type { AuthorizationRequest, LoginOutcome, LoginStep, FinishedLogin } from './types';
+export type { PrincipalProfile } from '../linking/linking.module';
 export { LoginTransactionEntity } from './login-transaction.entity';

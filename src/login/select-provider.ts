@@ -1,5 +1,5 @@
 import { BrokerError, ErrorCodes } from '../common';
-import type { ProviderConfig } from '../config/types';
+import type { ProviderConfig } from '../config';
 import type { AuthorizationRequest } from './types';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as client from 'openid-client';
 import { BrokerError, ErrorCodes } from '../../common';
-import type { OidcProviderSettings, ProviderConfig } from '../../config/types';
+import type { OidcProviderSettings, ProviderConfig } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import type { BeginContext, BeginResult, CallbackInput, CompleteContext, UpstreamConnector } from '../connector';
 import { claimsToAttributes } from './claims';
