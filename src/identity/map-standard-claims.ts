@@ -7,6 +7,8 @@ export type EmailVerifiedTrust = 'asserted' | 'always' | 'never';
 /** The mapping settings this function needs from a provider's configuration. */
 export interface StandardMappingSettings {
   emailVerified: EmailVerifiedTrust;
+  /** Lower-case email domains this IdP is authoritative for (`trust.domains`); empty = none. */
+  trustedDomains: readonly string[];
 }
 
 const first = (a: UpstreamAssertion, key: string): string | undefined => {
@@ -25,6 +27,9 @@ const first = (a: UpstreamAssertion, key: string): string | undefined => {
  *   `email_verified` claim ("true"/"false") when sent. When absent: `asserted` → 'unknown',
  *   `always` → true (the admin vouches for this IdP). An explicit "false" stays false even under
  *   `always`. `never` → always false. No usable email → false.
+ * - An IdP vouches only for the domains it is authoritative for (`trust.domains`, exact match):
+ *   an email in any other domain is never verified, whatever the IdP says (bugs-log B15, nOAuth:
+ *   a tenant admin can set any address). Deny by default: no domains listed, nothing verified.
  * - `groups`: values of the `groups` claim, namespaced `<providerId>:<group>`.
  *
  * @throws BrokerError `mapping.subject_missing` when the subject is empty.
@@ -39,6 +44,8 @@ export function mapStandardClaims(a: UpstreamAssertion, settings: StandardMappin
     const claim = first(a, 'email_verified');
     if (claim !== undefined) emailVerified = claim === 'true';
     else emailVerified = settings.emailVerified === 'always' ? true : 'unknown';
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if (emailVerified === true && !settings.trustedDomains.includes(domain)) emailVerified = false;
   }
   const groups = (a.attributes['groups'] ?? [])
     .filter((g): g is string => typeof g === 'string' && g !== '')

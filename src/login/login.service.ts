@@ -108,7 +108,7 @@ export class LoginService {
     try {
       const assertion = await connector.complete(provider, { ...input, callbackUrl: this.callbackUrl(provider), upstream: tx.upstream });
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
-      const identity = mapStandardClaims(assertion, { emailVerified: provider.trust.emailVerified });
+      const identity = mapStandardClaims(assertion, { emailVerified: provider.trust.emailVerified, trustedDomains: provider.trust.domains });
       const resolved = await this.linking.resolve(identity, provider.linking.policy);
       await this.audit.record({
         ...base,

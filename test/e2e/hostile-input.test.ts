@@ -13,10 +13,16 @@ jest.setTimeout(60_000);
 
 const STACK = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+/;
 
+/** An upstream account whose IdP asserts a verified address in a domain the IdP does not own. */
+const MALLORY = {
+  sub: 'u-mallory', username: 'mallory', password: 'mallory-password', email: 'ceo@bank.example',
+  emailVerified: true, name: 'Mallory', givenName: 'Mallory', familyName: 'M',
+};
+
 describe('hostile input', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ extraUpstreamUsers: [MALLORY] });
   });
   afterAll(async () => {
     await h?.close();
@@ -128,6 +134,27 @@ describe('hostile input', () => {
     }
     return { stop: new URL(step.stoppedAt!), verifier, state, nonce };
   }
+
+  it('bugs-log B15 (nOAuth): an IdP cannot vouch for an email outside its trust.domains; tokens say email_verified false', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(h.app, {
+      redirect_uri: APP_REDIRECT,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'st',
+      nonce,
+    });
+    const browser = new Browser();
+    const page = await browser.follow(url, { stopAt: [APP_REDIRECT] });
+    const [f] = parseForms(await page.response.text(), page.url);
+    const done = await browser.submit(f, { username: 'mallory', password: 'mallory-password' }, page.url, { stopAt: [APP_REDIRECT] });
+    const tokens = await oidc.authorizationCodeGrant(h.app, new URL(done.stoppedAt!), { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: nonce });
+    expect(tokens.claims()).toMatchObject({ email: 'ceo@bank.example', email_verified: false });
+    const info = await oidc.fetchUserInfo(h.app, tokens.access_token, tokens.claims()!.sub);
+    expect(info).toMatchObject({ email: 'ceo@bank.example', email_verified: false });
+  });
 
   it('login CSRF: an upstream answer replayed in another browser is refused and creates nobody', async () => {
     const before = await principalCount();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
-import { startUpstreamIdp, type RunningUpstreamIdp } from '../../demo/upstream-idp';
+import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp } from '../../demo/upstream-idp';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   /** Point the provider at this issuer instead of the running upstream (e.g. a closed port). */
   upstreamIssuerOverride?: string;
   database?: 'auto' | 'pglite';
+  /** Extra accounts at the upstream IdP, besides the demo users. */
+  extraUpstreamUsers?: DemoUser[];
 }
 
 /**
@@ -49,6 +51,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const appSecret = randomBytes(16).toString('hex');
   const idp = await startUpstreamIdp({
     port: idpPort,
+    users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
+    // The upstream's own complaints (e.g. a forged code in an attack test) are expected noise.
+    log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
     clients: [{ client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/upstream/callback`] }],
   });
   const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));

@@ -3,7 +3,9 @@ import { mapStandardClaims, type EmailVerifiedTrust } from '../../../src/identit
 import type { UpstreamAssertion } from '../../../src/identity/types';
 import { assertion } from '../builders';
 
-const asserted = { emailVerified: 'asserted' as const };
+/** The IdP under test is authoritative for example.test (trust.domains). */
+const TRUSTED = ['example.test'];
+const asserted = { emailVerified: 'asserted' as const, trustedDomains: TRUSTED };
 
 describe('mapStandardClaims: email normalisation (OIDC Core §5.1, RFC 5321 §2.4, bugs-log B07/B14)', () => {
   it.each<[string, UpstreamAssertion['attributes'], string | undefined]>([
@@ -53,13 +55,12 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
     ['B10(b) always + absent → true', 'always', undefined, true],
     ['never + "false" → false', 'never', ['false'], false],
     ['never + absent → false', 'never', undefined, false],
-    // Pinned current behaviour (docstring: `never` → false). DESIGN.md §4 describes the setting as
-    // "what an absent email_verified means", which would keep an explicit "true"; see the report.
-    ['never + "true" → false (docstring; DESIGN.md §4 wording open, see report)', 'never', ['true'], false],
+    // `never`: this IdP's word on verification is not taken at all, even an explicit "true".
+    ['never + "true" → false (the IdP is never trusted to verify)', 'never', ['true'], false],
   ])('%s', (_title, trust, claim, expected) => {
     const attributes: UpstreamAssertion['attributes'] = { email: ['user@example.test'] };
     if (claim) attributes.email_verified = claim;
-    expect(mapStandardClaims(assertion(attributes), { emailVerified: trust }).emailVerified).toBe(expected);
+    expect(mapStandardClaims(assertion(attributes), { emailVerified: trust, trustedDomains: TRUSTED }).emailVerified).toBe(expected);
   });
 
   it.each<[string, EmailVerifiedTrust, (string | null)[] | undefined, UpstreamAssertion['attributes']]>([
@@ -70,7 +71,7 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
   ])('%s', (_title, trust, claim, extra) => {
     const attributes: UpstreamAssertion['attributes'] = { ...extra };
     if (claim) attributes.email_verified = claim;
-    const identity = mapStandardClaims(assertion(attributes), { emailVerified: trust });
+    const identity = mapStandardClaims(assertion(attributes), { emailVerified: trust, trustedDomains: TRUSTED });
     expect(identity.email).toBeUndefined();
     expect(identity.emailVerified).toBe(false);
   });
@@ -83,7 +84,7 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
  */
 describe('mapStandardClaims: trust "always" never overrides an explicit email_verified "false" (DESIGN.md §4, B10)', () => {
   it('DESIGN.md §4 / B10(b): always + explicit "false" → false', () => {
-    const identity = mapStandardClaims(assertion({ email: ['user@example.test'], email_verified: ['false'] }), { emailVerified: 'always' });
+    const identity = mapStandardClaims(assertion({ email: ['user@example.test'], email_verified: ['false'] }), { emailVerified: 'always', trustedDomains: TRUSTED });
     expect(identity.emailVerified).toBe(false);
   });
 });
@@ -160,5 +161,21 @@ describe('mapStandardClaims: the subject is required (DESIGN.md §7, bugs-log B0
     ['DESIGN.md §3: subject with surrounding spaces kept verbatim (an opaque, immutable key)', ' s-1 '],
   ])('%s', (_title, subject) => {
     expect(mapStandardClaims(assertion({}, { subject }), asserted).subject).toBe(subject);
+  });
+});
+
+describe('mapStandardClaims: an IdP vouches only for the domains it is authoritative for (trust.domains, bugs-log B15)', () => {
+  it.each<[string, readonly string[], string, EmailVerifiedTrust, boolean | 'unknown']>([
+    ['B15: verified email in a listed domain stays verified', ['example.test'], 'user@example.test', 'asserted', true],
+    ['B15 (nOAuth): verified email in a domain the IdP does not own → false', ['example.test'], 'victim@other.example', 'asserted', false],
+    ['B15: trust "always" does not extend past the listed domains', ['example.test'], 'victim@other.example', 'always', false],
+    ['B15: a subdomain is another domain (exact match)', ['example.test'], 'user@eu.example.test', 'asserted', false],
+    ['B15: a look-alike suffix is another domain', ['example.test'], 'user@badexample.test', 'asserted', false],
+    ['B15: domain match ignores the case the IdP used', ['example.test'], 'user@EXAMPLE.Test', 'asserted', true],
+    ['deny by default: no domains listed, nothing verified', [], 'user@example.test', 'always', false],
+  ])('%s', (_title, trustedDomains, email, trust, expected) => {
+    const identity = mapStandardClaims(assertion({ email: [email], email_verified: ['true'] }), { emailVerified: trust, trustedDomains });
+    expect(identity.email).toBe(email.replace(/@.*$/, (d) => d.toLowerCase()));
+    expect(identity.emailVerified).toBe(expected);
   });
 });
