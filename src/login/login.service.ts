@@ -96,14 +96,8 @@ export class LoginService {
     const connector = this.connectors.get(provider.protocol);
     const handle = connector.transactionHandle(input);
     if (!handle) throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
-    const tx = await this.consume(sha256(handle), providerId);
+    const tx = await this.consume(sha256(handle), providerId, binding);
     const base = { providerId, clientId: tx.clientId, loginTransactionId: tx.id };
-    try {
-      this.checkBinding(tx, binding);
-    } catch (err) {
-      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'failure', reason: (err as BrokerError).code });
-      throw err;
-    }
     let outcome: LoginOutcome;
     try {
       const assertion = await connector.complete(provider, { ...input, callbackUrl: this.callbackUrl(provider), upstream: tx.upstream });
@@ -144,19 +138,22 @@ export class LoginService {
    */
   async finish(resume: string, binding: string | undefined): Promise<FinishedLogin> {
     const now = this.clock.now();
-    const result = await this.repo()
-      .createQueryBuilder()
-      .update()
-      .set({ finishedAt: now })
-      .where('resume_hash = :h AND finished_at IS NULL AND expires_at > :now', { h: sha256(resume), now })
-      .returning('*')
-      .execute();
-    const row = (result.raw as Array<Record<string, any>>)[0];
-    if (!row) throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token unknown, expired or used');
-    if (!binding || !constantTimeEqual(sha256(binding), row.browser_binding_hash)) {
+    const resumeHash = sha256(resume);
+    // The browser binding is part of the condition: another browser can neither use nor burn it.
+    const row = binding
+      ? await this.claim({ finishedAt: now }, 'resume_hash = :resumeHash AND browser_binding_hash = :bindingHash AND finished_at IS NULL AND expires_at > :now', {
+          resumeHash,
+          bindingHash: sha256(binding),
+          now,
+        })
+      : undefined;
+    if (row) return { transactionId: row.id, request: row.client_request as AuthorizationRequest, outcome: row.outcome as LoginOutcome };
+    const seen = await this.repo().findOneBy({ resumeHash });
+    if (seen && !seen.finishedAt && seen.expiresAt > now && !this.sameBrowser(seen, binding)) {
+      await this.audit.record({ type: 'authorize.resume', outcome: 'failure', reason: ErrorCodes.transactionBindingMismatch, clientId: seen.clientId, providerId: seen.providerId ?? undefined, loginTransactionId: seen.id });
       throw new BrokerError(ErrorCodes.transactionBindingMismatch, 'resume from another browser');
     }
-    return { transactionId: row.id, request: row.client_request as AuthorizationRequest, outcome: row.outcome as LoginOutcome };
+    throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token unknown, expired or used');
   }
 
   /** The principal's current profile, for ID token and userinfo claims. */
@@ -187,26 +184,47 @@ export class LoginService {
     }
   }
 
-  /** Marks the transaction consumed, atomically; tells apart unknown, expired and replayed. */
-  private async consume(id: string, providerId: string): Promise<LoginTransactionEntity> {
+  /**
+   * Marks the transaction consumed, atomically and only for the browser that started it, so an
+   * answer replayed elsewhere can neither complete nor burn the login. Tells apart unknown,
+   * another browser's, replayed and expired transactions.
+   */
+  private async consume(id: string, providerId: string, binding: string | undefined): Promise<LoginTransactionEntity> {
     const now = this.clock.now();
-    const result = await this.repo()
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: now })
-      .where('id = :id AND provider_id = :providerId AND consumed_at IS NULL AND expires_at > :now', { id, providerId, now })
-      .returning('*')
-      .execute();
-    const row = (result.raw as Array<Record<string, any>>)[0];
+    const row = binding
+      ? await this.claim({ consumedAt: now }, 'id = :id AND provider_id = :providerId AND browser_binding_hash = :bindingHash AND consumed_at IS NULL AND expires_at > :now', {
+          id,
+          providerId,
+          bindingHash: sha256(binding),
+          now,
+        })
+      : undefined;
     if (row) return this.repo().create(toEntityShape(row));
     const seen = await this.repo().findOneBy({ id });
-    const code = !seen || seen.providerId !== providerId ? ErrorCodes.transactionUnknown : seen.consumedAt ? 'login.transaction_replayed' : ErrorCodes.transactionExpired;
+    const code =
+      !seen || seen.providerId !== providerId
+        ? ErrorCodes.transactionUnknown
+        : !this.sameBrowser(seen, binding)
+          ? ErrorCodes.transactionBindingMismatch
+          : seen.consumedAt
+            ? 'login.transaction_replayed'
+            : ErrorCodes.transactionExpired;
     await this.audit.record({ type: 'upstream.callback', outcome: 'failure', reason: code, providerId, clientId: seen?.clientId, loginTransactionId: seen ? id : undefined });
     throw new BrokerError(code, 'login transaction cannot be used');
   }
 
+  /** One conditional UPDATE … RETURNING; the row it changed, or undefined. */
+  private async claim(set: Partial<LoginTransactionEntity>, where: string, params: Record<string, unknown>): Promise<Record<string, any> | undefined> {
+    const result = await this.repo().createQueryBuilder().update().set(set).where(where, params).returning('*').execute();
+    return (result.raw as Array<Record<string, any>>)[0];
+  }
+
+  private sameBrowser(tx: LoginTransactionEntity, binding: string | undefined): boolean {
+    return binding !== undefined && constantTimeEqual(sha256(binding), tx.browserBindingHash);
+  }
+
   private checkBinding(tx: LoginTransactionEntity, binding: string | undefined): void {
-    if (!binding || !constantTimeEqual(sha256(binding), tx.browserBindingHash)) {
+    if (!this.sameBrowser(tx, binding)) {
       throw new BrokerError(ErrorCodes.transactionBindingMismatch, 'login transaction belongs to another browser');
     }
   }

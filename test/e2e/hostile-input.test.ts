@@ -166,15 +166,26 @@ describe('hostile input', () => {
     expect(await principalCount()).toBe(before);
   });
 
-  it('a finished login cannot be picked up by another browser, nor twice', async () => {
+  it('an upstream answer replayed in another browser does not burn the login of the browser that started it', async () => {
+    const owner = new Browser();
+    const l = await loginUntil(owner, `${h.issuer}/federation/oidc/upstream/callback`);
+    expect((await new Browser().fetch(l.stop)).status).toBe(400);
+    const done = await owner.follow(l.stop, { stopAt: [APP_REDIRECT] });
+    expect(new URL(done.stoppedAt!).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('a finished login cannot be picked up by another browser (which cannot burn it either), nor twice', async () => {
     const owner = new Browser();
     const l = await loginUntil(owner, `${h.issuer}/oauth2/authorize/resume`);
     const stolen = await new Browser().fetch(l.stop);
     expect(stolen.status).toBe(400);
     expect(stolen.headers.get('location')).toBeNull();
-    // The single-use token was burnt by the thief: the owner must start again, and gets no code.
-    const late = await owner.fetch(l.stop);
-    expect(late.status).toBe(400);
+    expect(await stolen.text()).toContain('login.transaction_binding_mismatch');
+    const mine = await owner.fetch(l.stop);
+    expect(mine.status).toBe(303);
+    expect(new URL(mine.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const twice = await owner.fetch(l.stop);
+    expect(twice.status).toBe(400);
   });
 
   it('an upstream that answers with an error gives the app access_denied, an audit event, and no principal', async () => {
