@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, errorPageHtml, randomToken } from '../common';
+import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
 
 const TITLES: Record<string, string> = {
   temporarily_unavailable: 'The identity provider could not be reached',
@@ -16,16 +17,21 @@ const MESSAGES: Record<string, string> = {
 };
 
 /**
- * Global fallback for browser-facing routes (DESIGN.md §7): a plain page with the stable code and
- * a reference, never a stack trace or detail. The detail and the reference go to the log.
+ * Global fallback (DESIGN.md §7): browser-facing routes get a plain page with the OAuth error, the
+ * stable code and a reference, never a stack trace or detail; the OAuth endpoints programs call
+ * get OAuth JSON. The detail and the reference go to the log.
  */
 @Catch()
 export class HtmlErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
+  private readonly json = new OAuthJsonErrorFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    // Errors raised before a controller runs (body parser: malformed JSON, 413, 415) land here;
+    // programs calling the token or userinfo endpoint still get OAuth JSON.
+    if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);
     const reference = randomToken(9);
     let status = 500;
     let error = 'server_error';

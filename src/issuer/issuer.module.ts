@@ -19,3 +19,4 @@ import { UserinfoController } from './userinfo.controller';
 export class IssuerModule {}
 
 export { AuthorizationCodeEntity } from './authorization-code.entity';
+export { OAuthJsonErrorFilter, isOAuthJsonPath } from './oauth-json-error.filter';

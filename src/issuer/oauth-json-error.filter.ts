@@ -2,6 +2,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { BrokerError } from '../common';
 
+/** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
+const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/)/;
+
+/** True for paths answered with OAuth JSON errors (token, userinfo, JWKS, discovery). */
+export function isOAuthJsonPath(path: string): boolean {
+  return OAUTH_JSON_PATHS.test(path);
+}
+
 /**
  * Answers the JSON endpoints (token, userinfo) with OAuth errors (RFC 6749 §5.2, RFC 6750 §3):
  * `{ error, error_description }`, where the description is the stable code and never a detail,

@@ -1,4 +1,4 @@
-import { All, Body, Controller, Headers, Inject, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { BrokerError, ErrorCodes } from '../common';
 import { LoginService } from '../login/login.module';
 import { TokenService } from '../tokens/tokens.module';
@@ -15,10 +15,25 @@ export class UserinfoController {
   ) {}
 
   /** @throws BrokerError `token.access_token_invalid` (401, `WWW-Authenticate: Bearer error="invalid_token"`). */
-  @All()
-  async userinfo(@Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+  @Get()
+  async get(@Headers('authorization') authorization: string | undefined): Promise<Record<string, unknown>> {
+    return this.userinfo(authorization, undefined);
+  }
+
+  /** POST form: the token in the Authorization header, or as `access_token` in a form body (RFC 6750 §2.2). */
+  @Post()
+  @HttpCode(200)
+  async post(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown>> {
+    const form = contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded') ?? false;
+    return this.userinfo(authorization, form && typeof body?.access_token === 'string' ? body.access_token : undefined);
+  }
+
+  private async userinfo(authorization: string | undefined, fromBody: string | undefined): Promise<Record<string, unknown>> {
     const fromHeader = authorization ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim())?.[1] : undefined;
-    const fromBody = typeof body?.access_token === 'string' ? body.access_token : undefined;
     if ((authorization && !fromHeader) || (fromHeader && fromBody)) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'malformed or duplicate bearer token');
     const token = fromHeader ?? fromBody;
     if (!token) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'no bearer token');

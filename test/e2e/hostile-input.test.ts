@@ -71,6 +71,11 @@ describe('hostile input', () => {
     { name: 'token with a repeated code', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=authorization_code&code=a&code=b' }), status: 400, error: 'invalid_request' },
     { name: 'token with an unknown code', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: `grant_type=authorization_code&code=nope&redirect_uri=${encodeURIComponent(APP_REDIRECT)}` }), status: 400, error: 'invalid_grant' },
     { name: 'token with a nested parameter', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=authorization_code&code[a]=b' }), status: 400, error: 'invalid_request' },
+    { name: 'token with a malformed JSON body (body parser, before any controller)', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }), status: 400, error: 'invalid_request' },
+    { name: 'token with a 2 MB body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: `grant_type=authorization_code&code=${'x'.repeat(2_000_000)}` }), status: 413, error: 'invalid_request' },
+    { name: 'token with an unsupported charset', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': `${form}; charset=utf-16` }, body: 'grant_type=authorization_code' }), status: 415, error: 'invalid_request' },
+    { name: 'userinfo with DELETE', path: '/oauth2/userinfo', init: () => ({ method: 'DELETE', headers: { authorization: 'Bearer x' } }), status: 404, error: 'invalid_request' },
+    { name: 'userinfo POST with the token in a JSON body (RFC 6750 §2.2 allows form only)', path: '/oauth2/userinfo', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"access_token":"x"}' }), status: 401, error: 'invalid_token' },
     { name: 'userinfo without a token (RFC 6750 §3)', path: '/oauth2/userinfo', status: 401, error: 'invalid_token' },
     { name: 'userinfo with a garbage token', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Bearer not.a.jwt' } }), status: 401, error: 'invalid_token' },
     { name: 'userinfo with a non-Bearer scheme', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Token abc' } }), status: 401, error: 'invalid_token' },
@@ -89,6 +94,8 @@ describe('hostile input', () => {
     const body = await res.text();
     expect(res.status).toBe(row.status);
     expect(body).not.toMatch(STACK);
+    // Programs calling token and userinfo always get OAuth JSON, never a page (RFC 6749 §5.2).
+    if (/^\/oauth2\/(token|userinfo)/.test(path)) expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     if (row.error) expect(body).toContain(row.error);
     if (row.redirectError) {
       const back = new URL(res.headers.get('location')!);
@@ -112,6 +119,9 @@ describe('hostile input', () => {
     }
     const ok = await fetch(`${h.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(ok.status).toBe(200);
+    const posted = await fetch(`${h.issuer}/oauth2/userinfo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: tokens.access_token }) });
+    expect(posted.status).toBe(200);
+    expect(await posted.json()).toMatchObject({ sub: claims.sub });
   });
 
   /** Starts a login as the app and signs in upstream as bob, stopping before `stop` is fetched. */
