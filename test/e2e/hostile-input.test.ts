@@ -198,19 +198,24 @@ describe('hostile input', () => {
     expect(twice.status).toBe(400);
   });
 
-  it('an upstream that answers with an error gives the app access_denied, an audit event, and no principal', async () => {
+  it.each<[string, (iss: string) => Record<string, string>, string]>([
+    ['a forged code (the upstream token endpoint refuses it)', (iss) => ({ code: 'forged-code', iss }), 'oidc.token_exchange_failed'],
+    ['an upstream error response (OIDC Core §3.1.2.6)', (iss) => ({ error: 'access_denied', iss }), 'upstream.error_response'],
+    ['an answer without iss from an IdP that promises it (RFC 9207 §2.4, mix-up defence)', () => ({ code: 'some-code' }), 'oidc.issuer_mismatch'],
+    ['an answer naming another issuer (RFC 9207 §2.4)', () => ({ code: 'some-code', iss: 'https://evil.example' }), 'oidc.issuer_mismatch'],
+  ])('%s gives the app access_denied with its state, an audit event, and no principal', async (_name, answer, reason) => {
     const before = await principalCount();
     const browser = new Browser();
     const url = oidc.buildAuthorizationUrl(h.app, { redirect_uri: APP_REDIRECT, scope: 'openid', state: 'app-state', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
     const first = await browser.fetch(url);
     const upstreamState = new URL(first.headers.get('location')!).searchParams.get('state')!;
-    const forged = `${h.issuer}/federation/oidc/upstream/callback?code=forged-code&state=${encodeURIComponent(upstreamState)}&iss=${encodeURIComponent(h.idp.issuer)}`;
-    const end = await browser.follow(forged, { stopAt: [APP_REDIRECT] });
+    const params = new URLSearchParams({ ...answer(h.idp.issuer), state: upstreamState });
+    const end = await browser.follow(`${h.issuer}/federation/oidc/upstream/callback?${params}`, { stopAt: [APP_REDIRECT] });
     const back = new URL(end.stoppedAt!);
-    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'access_denied', state: 'app-state', error_description: 'oidc.token_exchange_failed' });
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'access_denied', state: 'app-state', error_description: reason });
     expect(await principalCount()).toBe(before);
     const [event] = await h.dataSource.query(`SELECT reason, provider_id, client_id FROM audit_events WHERE type = 'login.failed' ORDER BY id DESC LIMIT 1`);
-    expect(event).toEqual({ reason: 'oidc.token_exchange_failed', provider_id: 'upstream', client_id: 'app' });
+    expect(event).toEqual({ reason, provider_id: 'upstream', client_id: 'app' });
   });
 
   async function principalCount(): Promise<number> {

@@ -141,13 +141,16 @@ function mapError(err: unknown, fallback: string): BrokerError {
   if (err instanceof client.ResponseBodyError) {
     return new BrokerError(fallback, `upstream answered ${err.status} error=${err.error} (${err.error_description ?? 'no description'})`, { cause: err });
   }
-  const message = e.message ?? '';
-  if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && e.cause?.claim === 'nonce') {
+  // openid-client wraps oauth4webapi's errors ("invalid response encountered"): read both levels.
+  const inner = (e.cause ?? {}) as { code?: string; message?: string; cause?: { claim?: string } };
+  const message = [e.message, inner.message].filter(Boolean).join(': ');
+  if ((e.code ?? inner.code) === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && (e.cause?.claim ?? inner.cause?.claim) === 'nonce') {
     return new BrokerError(ErrorCodes.oidcNonceMismatch, message, { cause: err });
   }
   if (/"state"/.test(message)) return new BrokerError(ErrorCodes.oidcStateMismatch, message, { cause: err });
   if (/"iss"/.test(message)) return new BrokerError(ErrorCodes.oidcIssuerMismatch, message, { cause: err });
-  if (e.code?.startsWith('OAUTH_JWT') || e.code === 'OAUTH_KEY_SELECTION_FAILED' || /ID Token|JWS|signature/i.test(message)) {
+  const code = e.code ?? inner.code ?? '';
+  if (code.startsWith('OAUTH_JWT') || code === 'OAUTH_KEY_SELECTION_FAILED' || /ID Token|JWS|signature/i.test(message)) {
     return new BrokerError(ErrorCodes.oidcIdTokenInvalid, message, { cause: err });
   }
   if (err instanceof TypeError || (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError') {
