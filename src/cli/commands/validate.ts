@@ -33,7 +33,7 @@ function validateCommand(
       const dir = args.positionals[0] ?? (io.env[envVar] || defaultDir);
       const { items, problems } = load(dir, io.env, io.cwd);
       if (problems.length === 0) {
-        io.stdout(`ok: ${items.size} ${kind} valid\n`);
+        io.stdout(`ok: ${items.size} ${items.size === 1 ? kind.slice(0, -1) : kind} valid\n`);
         return 0;
       }
       io.stdout(problems.map((p) => formatProblem(p) + '\n').join(''));

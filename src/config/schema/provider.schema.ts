@@ -106,6 +106,11 @@ export function buildProvider(
     if (dto.oidc) problems.add('oidc', 'is not allowed when protocol is saml');
     problems.add('protocol', 'saml connector is not implemented yet');
   }
+  // Deny by default: a policy the broker cannot apply yet would fail every first login.
+  if (dto.linking?.policy !== undefined && dto.linking.policy !== 'none') {
+    problems.add('linking.policy', `${dto.linking.policy} linking is not implemented yet; only none is available`);
+  }
+  if (dto.linking?.onConflict !== undefined) problems.add('linking.onConflict', 'is not implemented yet (it applies to email linking)');
   if (dto.subject?.claim !== undefined && dto.subject.from !== undefined) {
     problems.add('subject', 'set either claim or from, not both');
   }

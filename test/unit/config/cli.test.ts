@@ -52,7 +52,7 @@ describe('tessera providers validate (DESIGN.md §4)', () => {
 
   it('takes the directory from TESSERA_PROVIDERS_DIR when no argument is given', () => {
     const root = writeTree({ 'conf/idps/acme.yaml': VALID_PROVIDER });
-    expect(tessera(['providers', 'validate'], root, { ...FIXTURE_ENV, TESSERA_PROVIDERS_DIR: 'conf/idps' }).stdout).toBe('ok: 1 providers valid\n');
+    expect(tessera(['providers', 'validate'], root, { ...FIXTURE_ENV, TESSERA_PROVIDERS_DIR: 'conf/idps' }).stdout).toBe('ok: 1 provider valid\n');
   });
 
   it('reports a missing directory', () => {
@@ -64,7 +64,7 @@ describe('tessera providers validate (DESIGN.md §4)', () => {
 describe('tessera clients validate', () => {
   it('prints ok for valid clients and for an empty directory', () => {
     const root = writeTree({ 'clients/payroll.yaml': VALID_CLIENT, 'empty/.keep': '' });
-    expect(tessera(['clients', 'validate'], root, FIXTURE_ENV)).toMatchObject({ status: 0, stdout: 'ok: 1 clients valid\n' });
+    expect(tessera(['clients', 'validate'], root, FIXTURE_ENV)).toMatchObject({ status: 0, stdout: 'ok: 1 client valid\n' });
     expect(tessera(['clients', 'validate', 'empty'], root)).toMatchObject({ status: 0, stdout: 'ok: 0 clients valid\n' });
   });
 

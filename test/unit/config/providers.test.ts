@@ -51,7 +51,7 @@ oidc:
   allowInsecureRequests: true
 subject: { claim: oid }
 trust: { emailVerified: never, domains: [Acme.Example] }
-linking: { policy: email, onConflict: user-confirmed }
+linking: { policy: none }
 homeRealm: { domains: [acme.example, corp.acme.example] }
 `,
     });
@@ -68,7 +68,7 @@ homeRealm: { domains: [acme.example, corp.acme.example] }
       },
       subject: { claim: 'oid' },
       trust: { emailVerified: 'never', domains: ['acme.example'] },
-      linking: { policy: 'email', onConflict: 'user-confirmed' },
+      linking: { policy: 'none' },
       homeRealm: { domains: ['acme.example', 'corp.acme.example'] },
     });
     expect(items.get('google')?.oidc?.clientSecret).toBeUndefined();
@@ -108,6 +108,8 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['bad trust.emailVerified', VALID_PROVIDER + 'trust: { emailVerified: sometimes }\n', undefined, ['trust.emailVerified: must be one of: asserted, always, never']],
     ['bad domain in homeRealm', VALID_PROVIDER + 'homeRealm: { domains: [acme.example, "-bad-.example"] }\n', undefined, ['homeRealm.domains[1]: must be a domain name such as acme.example']],
     ['bad linking policy', VALID_PROVIDER + 'linking: { policy: trust-me }\n', undefined, ['linking.policy: must be one of: none, email, user-confirmed, admin-bound']],
+    ['a linking policy not implemented yet (deny by default: it would fail every first login)', VALID_PROVIDER + 'linking: { policy: email }\n', undefined, ['linking.policy: email linking is not implemented yet; only none is available']],
+    ['onConflict, which only email linking uses', VALID_PROVIDER + 'linking: { policy: none, onConflict: user-confirmed }\n', undefined, ['linking.onConflict: is not implemented yet (it applies to email linking)']],
     ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml', 'protocol: saml connector is not implemented yet']],
     ['saml is refused until its connector exists', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml }\n', undefined, ['protocol: saml connector is not implemented yet']],
     [
