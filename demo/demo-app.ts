@@ -155,7 +155,8 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
     );
   });
 
-  router.get('/login', async (_req, res) => {
+  // `/login?switch=1` asks for a fresh sign-in upstream (prompt=login), to change demo user.
+  router.get('/login', async (req, res) => {
     try {
       const client = await loadOpenIdClient();
       const config = await getConfiguration();
@@ -181,6 +182,7 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
         nonce: login.nonce,
         code_challenge: await client.calculatePKCECodeChallenge(login.codeVerifier),
         code_challenge_method: 'S256',
+        ...(req.query.switch === '1' ? { prompt: 'login' } : {}),
       });
       res.cookie(LOGIN_COOKIE, key, {
         httpOnly: true,
@@ -235,7 +237,8 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
             `expires_in ${escapeHtml(tokens.expires_in ?? '—')}, scope ${escapeHtml(tokens.scope ?? '—')}.</p>` +
             `<h2>ID token claims</h2>${claimsTable(claims)}` +
             `<h2>UserInfo response</h2>${claimsTable(userinfo)}` +
-            `<p><a class="button" href="${link('/login')}">Sign in again</a> <a href="${link('/')}">Home</a></p>`,
+            `<p><a class="button" href="${link('/login')}">Sign in again</a> ` +
+              `<a class="button" href="${link('/login?switch=1')}">Sign in as someone else</a> <a href="${link('/')}">Home</a></p>`,
         ),
       );
     } catch (err) {
