@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { migrations } from '../migrations';
 import { AppModule, ENTITIES } from './app/app.module';
 import type { Clock } from './common';
@@ -23,6 +24,8 @@ export interface StartOptions {
   host?: string;
   /** Time source (tests). */
   clock?: Clock;
+  /** Where log lines go (default stdout); tests read them back. */
+  logDestination?: DestinationStream;
 }
 
 /** A running broker. */
@@ -47,7 +50,7 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
   let app: NestExpressApplication | undefined;
   try {
     const applied = await runMigrations(db);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock }), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, logDestination: opts.logDestination }), {
       bufferLogs: true,
       abortOnError: false,
     });

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditEventEntity } from '../audit/audit.module';
 import type { Clock } from '../common';
@@ -22,11 +23,11 @@ export const ENTITIES = [PrincipalEntity, FederatedIdentityEntity, LoginTransact
 /** The application root: wires configuration, database, logging and the feature modules. */
 @Module({})
 export class AppModule {
-  static forRoot(opts: { config: TesseraConfig; dataSource: DataSource; clock?: Clock }): DynamicModule {
+  static forRoot(opts: { config: TesseraConfig; dataSource: DataSource; clock?: Clock; logDestination?: DestinationStream }): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggingParams(opts.config.env.logLevel)),
+        LoggerModule.forRoot(loggingParams(opts.config.env.logLevel, opts.logDestination)),
         ConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot(opts.dataSource),
         CoreModule.forRoot(opts.config, opts.clock),

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import {
   CompactEncrypt,
   calculateJwkThumbprint,
+  createLocalJWKSet,
   compactDecrypt,
   exportJWK,
   generateKeyPair,
@@ -46,6 +47,8 @@ export class KeyStore implements OnModuleInit {
   private readonly log = new Logger('keys');
   private active = new Map<SigningAlg, LoadedKey>();
   private published: JWK[] = [];
+  /** Public keys parsed once per load, for verifying Tessera's own tokens. */
+  private verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -76,6 +79,12 @@ export class KeyStore implements OnModuleInit {
     }
     this.active = active;
     this.published = rows.map((r) => r.publicJwk as JWK);
+    this.verifier = createLocalJWKSet({ keys: this.published });
+  }
+
+  /** Key resolver over the published keys, for jose's jwtVerify (keys are imported once and cached). */
+  verificationKeys(): ReturnType<typeof createLocalJWKSet> {
+    return this.verifier;
   }
 
   /** The active key for `alg`. @throws Error when keys are not loaded. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { BrokerError, Clock, ErrorCodes, randomToken } from '../common';
 import { KeyStore, type SigningAlg } from './key-store.service';
 
@@ -117,7 +117,7 @@ export class TokenService {
    */
   async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(this.keys.jwks()), {
+      const { payload } = await jwtVerify(token, this.keys.verificationKeys(), {
         issuer: this.settings.issuer,
         typ: 'at+jwt',
         algorithms: ['ES256'],

@@ -26,6 +26,8 @@ export interface Harness {
   appSecret: string;
   /** openid-client configuration of the public app `spa` (none + PKCE). */
   spa: oidc.Configuration;
+  /** Every secret the harness configured (client secrets, KEK), for leak checks. */
+  secrets: string[];
   /** Starts one more Tessera instance with the same configuration and database (PostgreSQL only). */
   startAnotherInstance(): Promise<RunningTessera>;
   close(): Promise<void>;
@@ -38,6 +40,8 @@ export interface HarnessOptions {
   database?: 'auto' | 'pglite';
   /** Extra accounts at the upstream IdP, besides the demo users. */
   extraUpstreamUsers?: DemoUser[];
+  /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
+  log?: { level: string; destination: { write(line: string): void } };
 }
 
 /**
@@ -92,11 +96,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       TESSERA_DATA_DIR: 'memory://',
       TESSERA_KEK: randomBytes(32).toString('base64url'),
       ...(db.url ? { DATABASE_URL: db.url } : {}),
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: opts.log?.level ?? process.env.TEST_LOG_LEVEL ?? 'silent',
       E2E_UPSTREAM_SECRET: upstreamSecret,
       E2E_APP_SECRET: appSecret,
     };
-    tessera = await startTessera({ port, host: '127.0.0.1', env });
+    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -110,6 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       app,
       appSecret,
       spa,
+      secrets: [appSecret, upstreamSecret, env.TESSERA_KEK],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
         const other = await startTessera({ port: 0, host: '127.0.0.1', env });

@@ -1,0 +1,80 @@
+/**
+ * DESIGN.md §7 and the security defaults: no token, code, secret or cookie in any log line.
+ * Tessera runs at trace level with its log lines captured; a login, its token exchange,
+ * userinfo and a few refusals go through it; then every secret that crossed the wire is looked
+ * for in the log.
+ */
+import * as oidc from 'openid-client';
+import { Browser, parseForms } from '../support/browser';
+import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
+
+jest.setTimeout(60_000);
+
+describe('log lines carry no secrets', () => {
+  let h: Harness;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ log: { level: 'trace', destination: { write: (line: string) => void lines.push(line) } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('not one of the codes, tokens, cookies, transaction handles, secrets or PKCE verifiers of a login appears in the log', async () => {
+    const browser = new Browser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(h.app, {
+      redirect_uri: APP_REDIRECT,
+      scope: 'openid email profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      login_hint: 'alice@demo.tessera.test',
+    });
+    const callbackPrefix = `${h.issuer}/federation/oidc/upstream/callback`;
+    const resumePrefix = `${h.issuer}/oauth2/authorize/resume`;
+    const page = await browser.follow(url, { stopAt: [callbackPrefix] });
+    const [form] = parseForms(await page.response.text(), page.url);
+    const upstream = new URL((await browser.submit(form, { username: 'alice', password: 'alice-password' }, page.url, { stopAt: [callbackPrefix] })).stoppedAt!);
+    const resume = new URL((await browser.follow(upstream, { stopAt: [resumePrefix] })).stoppedAt!);
+    const callback = new URL((await browser.follow(resume, { stopAt: [APP_REDIRECT] })).stoppedAt!);
+    const tokens = await oidc.authorizationCodeGrant(h.app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+    await oidc.fetchUserInfo(h.app, tokens.access_token, tokens.claims()!.sub);
+    // Refusals log too: a replayed code, a wrong client secret, a garbage bearer token.
+    await oidc.authorizationCodeGrant(h.app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce }).catch(() => undefined);
+    const wrongSecret = `wrong-${h.appSecret}`;
+    await fetch(`${h.issuer}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`app:${wrongSecret}`).toString('base64')}` },
+      body: 'grant_type=authorization_code&code=x',
+    });
+    await fetch(`${h.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}x` } });
+
+    const log = lines.join('');
+    // Not vacuous: the log saw this login.
+    expect(log).toContain('"type":"token.issued"');
+    expect(log).toContain('/oauth2/token');
+    const secrets: Record<string, string> = {
+      'app authorization code': callback.searchParams.get('code')!,
+      'upstream authorization code': upstream.searchParams.get('code')!,
+      'login transaction handle (upstream state)': upstream.searchParams.get('state')!,
+      'resume token': resume.searchParams.get('login')!,
+      'access token': tokens.access_token,
+      'access token signature': tokens.access_token.split('.')[2],
+      'ID token': tokens.id_token!,
+      'ID token signature': tokens.id_token!.split('.')[2],
+      'PKCE code_verifier': verifier,
+      'browser-binding cookie': browser.cookies(h.issuer).tessera_browser,
+      'Basic credentials': Buffer.from(`app:${h.appSecret}`).toString('base64'),
+      'wrong client secret': wrongSecret,
+      ...Object.fromEntries(h.secrets.map((s, i) => [`configured secret #${i}`, s])),
+    };
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(value).toBeTruthy();
+      expect({ name, leaked: log.includes(value) }).toEqual({ name, leaked: false });
+    }
+  });
+});
