@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
-import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp } from '../../demo/upstream-idp';
+import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp, type UpstreamClient } from '../../demo/upstream-idp';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
@@ -38,6 +38,8 @@ export interface HarnessOptions {
   /** Point the provider at this issuer instead of the running upstream (e.g. a closed port). */
   upstreamIssuerOverride?: string;
   database?: 'auto' | 'pglite';
+  /** Extra clients registered at the upstream IdP (e.g. an app that talks to it directly). */
+  extraUpstreamClients?: UpstreamClient[];
   /** Extra accounts at the upstream IdP, besides the demo users. */
   extraUpstreamUsers?: DemoUser[];
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
@@ -58,7 +60,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
     // The upstream's own complaints (e.g. a forged code in an attack test) are expected noise.
     log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
-    clients: [{ client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/upstream/callback`] }],
+    clients: [
+      { client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/upstream/callback`] },
+      ...(opts.extraUpstreamClients ?? []),
+    ],
   });
   const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   mkdirSync(join(dir, 'providers'));
