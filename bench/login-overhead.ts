@@ -13,7 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as oidc from 'openid-client';
-import { Browser, parseForms } from '../test/support/browser';
+import { appAuthorizationRequest, signIn } from '../test/support/app-login';
+import { Browser } from '../test/support/browser';
 import { APP_REDIRECT, startHarness } from '../test/support/harness';
 
 const DIRECT_REDIRECT = 'http://127.0.0.1:9/direct/callback';
@@ -27,23 +28,9 @@ const USERS = [
 
 /** One login in a fresh browser (no SSO anywhere); resolves when the ID token has been validated. */
 async function login(config: oidc.Configuration, redirectUri: string, i: number): Promise<void> {
-  const browser = new Browser();
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: 'openid email profile',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  });
-  const page = await browser.follow(url, { stopAt: [redirectUri] });
-  const [form] = parseForms(await page.response.text(), page.url);
-  const done = await browser.submit(form, USERS[i % USERS.length], page.url, { stopAt: [redirectUri] });
-  if (!done.stoppedAt) throw new Error(`login ${i} did not reach the app (${done.response.status} at ${done.url})`);
-  await oidc.authorizationCodeGrant(config, new URL(done.stoppedAt), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const { url, verifier, state, nonce } = await appAuthorizationRequest(config, redirectUri);
+  const { stop } = await signIn(new Browser(), url, USERS[i % USERS.length], [redirectUri]);
+  await oidc.authorizationCodeGrant(config, stop, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
 }
 
 /** Runs `count` logins, `concurrency` at a time. @returns latencies (ms) and wall time (ms). */

@@ -5,7 +5,8 @@
  */
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
-import { Browser, parseForms } from '../support/browser';
+import { appAuthorizationRequest, signIn } from '../support/app-login';
+import { Browser } from '../support/browser';
 import { freePort } from '../support/ports';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
@@ -126,41 +127,14 @@ describe('hostile input', () => {
 
   /** Starts a login as the app and signs in upstream as bob, stopping before `stop` is fetched. */
   async function loginUntil(browser: Browser, stop: string) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(h.app, {
-      redirect_uri: APP_REDIRECT,
-      scope: 'openid email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-    let step = await browser.follow(url, { stopAt: [stop] });
-    if (!step.stoppedAt) {
-      const [f] = parseForms(await step.response.text(), step.url);
-      step = await browser.submit(f, { username: 'bob', password: 'bob-password' }, step.url, { stopAt: [stop] });
-    }
-    return { stop: new URL(step.stoppedAt!), verifier, state, nonce };
+    const request = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    return { ...request, stop: (await signIn(browser, request.url, { username: 'bob', password: 'bob-password' }, [stop])).stop };
   }
 
   it('bugs-log B15 (nOAuth): an IdP cannot vouch for an email outside its trust.domains; tokens say email_verified false', async () => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(h.app, {
-      redirect_uri: APP_REDIRECT,
-      scope: 'openid email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 'st',
-      nonce,
-    });
-    const browser = new Browser();
-    const page = await browser.follow(url, { stopAt: [APP_REDIRECT] });
-    const [f] = parseForms(await page.response.text(), page.url);
-    const done = await browser.submit(f, { username: 'mallory', password: 'mallory-password' }, page.url, { stopAt: [APP_REDIRECT] });
-    const tokens = await oidc.authorizationCodeGrant(h.app, new URL(done.stoppedAt!), { pkceCodeVerifier: verifier, expectedState: 'st', expectedNonce: nonce });
+    const request = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    const { stop } = await signIn(new Browser(), request.url, MALLORY, [APP_REDIRECT]);
+    const tokens = await oidc.authorizationCodeGrant(h.app, stop, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
     expect(tokens.claims()).toMatchObject({ email: 'ceo@bank.example', email_verified: false });
     const info = await oidc.fetchUserInfo(h.app, tokens.access_token, tokens.claims()!.sub);
     expect(info).toMatchObject({ email: 'ceo@bank.example', email_verified: false });

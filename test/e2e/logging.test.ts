@@ -5,7 +5,8 @@
  * for in the log.
  */
 import * as oidc from 'openid-client';
-import { Browser, parseForms } from '../support/browser';
+import { appAuthorizationRequest, signIn } from '../support/app-login';
+import { Browser } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(60_000);
@@ -22,23 +23,10 @@ describe('log lines carry no secrets', () => {
 
   it('not one of the codes, tokens, cookies, transaction handles, secrets or PKCE verifiers of a login appears in the log', async () => {
     const browser = new Browser();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(h.app, {
-      redirect_uri: APP_REDIRECT,
-      scope: 'openid email profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      login_hint: 'alice@demo.tessera.test',
-    });
+    const { url, verifier, state, nonce } = await appAuthorizationRequest(h.app, APP_REDIRECT, { login_hint: 'alice@demo.tessera.test' });
     const callbackPrefix = `${h.issuer}/federation/oidc/upstream/callback`;
     const resumePrefix = `${h.issuer}/oauth2/authorize/resume`;
-    const page = await browser.follow(url, { stopAt: [callbackPrefix] });
-    const [form] = parseForms(await page.response.text(), page.url);
-    const upstream = new URL((await browser.submit(form, { username: 'alice', password: 'alice-password' }, page.url, { stopAt: [callbackPrefix] })).stoppedAt!);
+    const upstream = (await signIn(browser, url, { username: 'alice', password: 'alice-password' }, [callbackPrefix])).stop;
     const resume = new URL((await browser.follow(upstream, { stopAt: [resumePrefix] })).stoppedAt!);
     const callback = new URL((await browser.follow(resume, { stopAt: [APP_REDIRECT] })).stoppedAt!);
     const tokens = await oidc.authorizationCodeGrant(h.app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });

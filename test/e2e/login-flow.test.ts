@@ -4,14 +4,14 @@
  */
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
-import { Browser, parseForms } from '../support/browser';
+import { appAuthorizationRequest, signIn, type Credentials } from '../support/app-login';
+import { Browser } from '../support/browser';
 import { APP_REDIRECT, SPA_REDIRECT, startHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(60_000);
 
-type Creds = { username: string; password: string };
-const ALICE: Creds = { username: 'alice', password: 'alice-password' };
-const BOB: Creds = { username: 'bob', password: 'bob-password' };
+const ALICE: Credentials = { username: 'alice', password: 'alice-password' };
+const BOB: Credentials = { username: 'bob', password: 'bob-password' };
 
 /** PGlite always; PostgreSQL too when DATABASE_URL is set (CI runs both). */
 const backends: Array<'pglite' | 'auto'> = process.env.DATABASE_URL ? ['pglite', 'auto'] : ['pglite'];
@@ -27,31 +27,11 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
   });
 
   /** Starts a login at Tessera as the app would, signs in upstream, and stops at the app's redirect_uri. */
-  async function login(browser: Browser, user: Creds, opts: { config?: oidc.Configuration; redirectUri?: string; extra?: Record<string, string> } = {}) {
-    const config = opts.config ?? h.app;
+  async function login(browser: Browser, user: Credentials, opts: { config?: oidc.Configuration; redirectUri?: string; extra?: Record<string, string> } = {}) {
     const redirectUri = opts.redirectUri ?? APP_REDIRECT;
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid email profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...opts.extra,
-    });
-    let step = await browser.follow(url, { stopAt: [redirectUri] });
-    const askedForCredentials = !step.stoppedAt;
-    const visited = [...step.visited];
-    if (!step.stoppedAt) {
-      const [form] = parseForms(await step.response.text(), step.url);
-      step = await browser.submit(form, user, step.url, { stopAt: [redirectUri] });
-      visited.push(...step.visited);
-    }
-    if (!step.stoppedAt) throw new Error(`login did not reach the app: ${step.response.status} at ${step.url}`);
-    return { callback: new URL(step.stoppedAt), verifier, state, nonce, visited, askedForCredentials };
+    const request = await appAuthorizationRequest(opts.config ?? h.app, redirectUri, opts.extra);
+    const signedIn = await signIn(browser, request.url, user, [redirectUri]);
+    return { ...request, callback: signedIn.stop, visited: signedIn.visited, askedForCredentials: signedIn.askedForCredentials };
   }
 
   async function exchange(config: oidc.Configuration, l: Awaited<ReturnType<typeof login>>) {
@@ -121,17 +101,8 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
   it('RFC 6749 §10.12: a tampered state at Tessera’s upstream callback is refused with invalid_request and creates nobody', async () => {
     const browser = new Browser();
     const callbackPrefix = `${h.issuer}/federation/oidc/upstream/callback`;
-    const url = oidc.buildAuthorizationUrl(h.app, {
-      redirect_uri: APP_REDIRECT,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-      state: 's',
-    });
-    const page = await browser.follow(url, { stopAt: [callbackPrefix] });
-    const [form] = parseForms(await page.response.text(), page.url);
-    const upstreamDone = await browser.submit(form, { username: 'carol', password: 'carol-password' }, page.url, { stopAt: [callbackPrefix] });
-    const callback = new URL(upstreamDone.stoppedAt!);
+    const { url } = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    const callback = (await signIn(browser, url, { username: 'carol', password: 'carol-password' }, [callbackPrefix])).stop;
     callback.searchParams.set('state', `${callback.searchParams.get('state')}x`);
 
     const refused = await browser.fetch(callback);

@@ -4,10 +4,10 @@
  * authorization code produce one winner. Runs where a PostgreSQL server is configured
  * (DATABASE_URL; jest.config.js leaves this file out otherwise, as PGlite is single-process).
  */
-import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import type { RunningTessera } from '../../src/bootstrap';
-import { Browser, parseForms } from '../support/browser';
+import { appAuthorizationRequest, signIn } from '../support/app-login';
+import { Browser } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(60_000);
@@ -30,28 +30,17 @@ describe('two instances on one PostgreSQL database', () => {
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: APP_REDIRECT, code_verifier: verifier }),
     });
 
-  /** Authorize on A, sign in upstream, and deliver the upstream answer to B. @returns the app's callback URL. */
-  async function loginAcrossInstances(browser: Browser, verifier: string, nonce: string): Promise<URL> {
-    const url = oidc.buildAuthorizationUrl(h.app, {
-      redirect_uri: APP_REDIRECT,
-      scope: 'openid email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 'st',
-      nonce,
-    });
-    const callbackPrefix = `${h.issuer}/federation/oidc/upstream/callback`;
-    const page = await browser.follow(url, { stopAt: [callbackPrefix] });
-    const [form] = parseForms(await page.response.text(), page.url);
-    const upstream = await browser.submit(form, { username: 'alice', password: 'alice-password' }, page.url, { stopAt: [callbackPrefix] });
+  /** Authorize on A, sign in upstream, and deliver the upstream answer to B. @returns the app's callback URL and the request. */
+  async function loginAcrossInstances(browser: Browser) {
+    const request = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    const upstream = (await signIn(browser, request.url, { username: 'alice', password: 'alice-password' }, [`${h.issuer}/federation/oidc/upstream/callback`])).stop;
     // The load balancer sends the IdP's answer to instance B, with the same browser cookies.
-    const atB = new URL(upstream.stoppedAt!);
     const cookie = Object.entries(browser.cookies(h.issuer)).map(([k, v]) => `${k}=${v}`).join('; ');
-    const answered = await fetch(`${b.url}${atB.pathname}${atB.search}`, { headers: { cookie }, redirect: 'manual' });
+    const answered = await fetch(`${b.url}${upstream.pathname}${upstream.search}`, { headers: { cookie }, redirect: 'manual' });
     expect(answered.status).toBe(303);
     // …and the resume step back to instance A.
     const done = await browser.follow(answered.headers.get('location')!, { stopAt: [APP_REDIRECT] });
-    return new URL(done.stoppedAt!);
+    return { ...request, callback: new URL(done.stoppedAt!) };
   }
 
   it('both instances publish the same signing keys (generated once, stored encrypted)', async () => {
@@ -61,9 +50,7 @@ describe('two instances on one PostgreSQL database', () => {
   });
 
   it('DESIGN.md §8 (the class of bugs-log B01): a login that starts on one instance finishes on another, and its tokens work on both', async () => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const nonce = oidc.randomNonce();
-    const callback = await loginAcrossInstances(new Browser(), verifier, nonce);
+    const { callback, verifier, nonce } = await loginAcrossInstances(new Browser());
     const res = await tokenRequest(b.url, callback.searchParams.get('code')!, verifier);
     expect(res.status).toBe(200);
     const tokens = (await res.json()) as { id_token: string; access_token: string };
@@ -75,8 +62,7 @@ describe('two instances on one PostgreSQL database', () => {
   });
 
   it('RFC 6749 §4.1.2: the same code redeemed on both instances at once yields exactly one token response', async () => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const callback = await loginAcrossInstances(new Browser(), verifier, oidc.randomNonce());
+    const { callback, verifier } = await loginAcrossInstances(new Browser());
     const code = callback.searchParams.get('code')!;
     const results = await Promise.all([tokenRequest(h.issuer, code, verifier), tokenRequest(b.url, code, verifier), tokenRequest(h.issuer, code, verifier), tokenRequest(b.url, code, verifier)]);
     const statuses = results.map((r) => r.status).sort();
