@@ -5,6 +5,7 @@
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { DEMO_USERS, startUpstreamIdp, type RunningUpstreamIdp } from '../../demo/upstream-idp';
+import { appAuthorizationRequest } from '../support/app-login';
 import { Browser, parseForms } from '../support/browser';
 import { freePort } from '../support/ports';
 
@@ -28,18 +29,7 @@ describe('demo upstream IdP', () => {
   });
 
   async function startLogin(browser: Browser, extra: Record<string, string> = {}) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid email profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    });
+    const { url, verifier, state, nonce } = await appAuthorizationRequest(config, REDIRECT_URI, extra);
     const page = await browser.follow(url, { stopAt: [REDIRECT_URI] });
     return { verifier, state, nonce, page };
   }
