@@ -63,7 +63,7 @@ export class Initial1764424800000 implements MigrationInterface {
         nonce text,
         code_challenge text,
         code_challenge_method text,
-        auth_time timestamptz NOT NULL,
+        auth_time timestamptz,
         acr text,
         amr jsonb,
         created_at timestamptz NOT NULL DEFAULT now(),

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError, errorPageHtml, randomToken } from '../common';
+import { BrokerError, errorPageHtml, loggableError, randomToken } from '../common';
 import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
 
 const TITLES: Record<string, string> = {
@@ -46,7 +46,7 @@ export class HtmlErrorFilter implements ExceptionFilter {
       error = status === 404 ? 'not_found' : 'invalid_request';
       this.log.warn({ msg: 'request refused', path: req.path, status, reference });
     } else {
-      this.log.error({ msg: 'request failed', path: req.path, err: exception, reference });
+      this.log.error({ msg: 'request failed', path: req.path, err: loggableError(exception), reference });
     }
     if (res.headersSent) return;
     const title = status === 404 ? 'Page not found' : (TITLES[error] ?? 'Something went wrong');

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './crypto';
 export * from './clock';
 export * from './html';
+export * from './loggable-error';

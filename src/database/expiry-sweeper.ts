@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common';
+import { Clock, loggableError } from '../common';
 
 /** A table whose rows die at a time in one of its columns. */
 export interface ExpiringTable {
@@ -62,7 +62,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     this.timer = setInterval(() => {
       this.sweep().then(
         (deleted) => this.log.debug({ msg: 'swept expired rows', deleted }),
-        (err: unknown) => this.log.warn({ msg: 'sweep failed', err }),
+        (err: unknown) => this.log.warn({ msg: 'sweep failed', err: loggableError(err) }),
       );
     }, SWEEP_INTERVAL_MS);
     this.timer.unref();

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { BrokerError, ErrorCodes } from '../common';
 import type { CanonicalIdentity, UpstreamAssertion } from './types';
 
@@ -20,9 +21,10 @@ const first = (a: UpstreamAssertion, key: string): string | undefined => {
  * Maps the standard OIDC claims (OIDC Core §5.1) of an assertion into a CanonicalIdentity.
  * Pure: no I/O, no clock.
  *
- * - `email` must be a plain addr-spec (RFC 5322 §3.4.1: one `@`, no display name, no spaces or
- *   control characters, a dotted domain); anything else is dropped. Surrounding whitespace is
- *   trimmed, the domain lower-cased, the local part kept as sent (RFC 5321 §2.4).
+ * - `email` must be a plain addr-spec (RFC 5322 §3.4.1: an ASCII dot-atom local part, one `@`,
+ *   a dotted domain); anything else (display names, spaces, control or look-alike characters) is
+ *   dropped. Surrounding whitespace is trimmed; the domain is lower-cased, Unicode domains in
+ *   their IDNA ASCII form; the local part is kept as sent (RFC 5321 §2.4).
  * - `emailVerified` (DESIGN.md §4 `trust.emailVerified`, bugs-log B10): the IdP's
  *   `email_verified` claim ("true"/"false") when sent. When absent: `asserted` → 'unknown',
  *   `always` → true (the admin vouches for this IdP). An explicit "false" stays false even under
@@ -66,17 +68,19 @@ export function mapStandardClaims(a: UpstreamAssertion, settings: StandardMappin
   };
 }
 
-/** Local part: no '@', whitespace, control characters or RFC 5322 specials (no quoted forms). */
-const LOCAL_PART = /^[^\s@<>()[\],;:"\\\u0000-\u001f\u007f]{1,64}$/u;
-/** Domain: dot-separated labels of letters, digits and inner hyphens, at least two labels. */
-const DOMAIN = /^(?=.{1,253}$)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)+$/u;
+/** Local part: an ASCII dot-atom (RFC 5322 §3.2.3, §3.4.1); no quoted forms, no look-alike characters. */
+const LOCAL_PART = /^(?=.{1,64}$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+/** Domain after IDNA to ASCII: dot-separated LDH labels, at least two (RFC 5890, RFC 1123 §2.1). */
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 function normalizeEmail(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   const t = raw.trim();
   const parts = t.split('@');
   if (parts.length !== 2) return undefined;
-  const [local, domain] = parts;
+  const [local, rawDomain] = parts;
+  // IDNA: Unicode domains become their ASCII (punycode) form, so `trust.domains` (ASCII) compares exactly.
+  const domain = /^[\x21-\x7e]+$/.test(rawDomain) ? rawDomain.toLowerCase() : domainToASCII(rawDomain);
   if (!LOCAL_PART.test(local) || !DOMAIN.test(domain)) return undefined;
-  return `${local}@${domain.toLowerCase()}`;
+  return `${local}@${domain}`;
 }

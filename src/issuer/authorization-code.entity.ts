@@ -21,8 +21,8 @@ export class AuthorizationCodeEntity {
   codeChallenge!: string | null;
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: string | null;
-  @Column({ name: 'auth_time', type: 'timestamptz' })
-  authTime!: Date;
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime!: Date | null;
   @Column({ type: 'text', nullable: true })
   acr!: string | null;
   @Column({ type: 'jsonb', nullable: true })

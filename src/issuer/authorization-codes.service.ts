@@ -15,7 +15,7 @@ export interface RedeemedCode {
   providerId: string;
   scope: string;
   nonce?: string;
-  authTime: number;
+  authTime?: number;
   acr?: string;
   amr?: string[];
 }
@@ -62,7 +62,7 @@ export class AuthorizationCodes {
       nonce: request.nonce ?? null,
       codeChallenge: request.codeChallenge ?? null,
       codeChallengeMethod: request.codeChallengeMethod ?? null,
-      authTime: new Date(outcome.authTime * 1000),
+      authTime: outcome.authTime === undefined ? null : new Date(outcome.authTime * 1000),
       acr: outcome.acr ?? null,
       amr: outcome.amr ?? null,
       createdAt: now,
@@ -75,44 +75,46 @@ export class AuthorizationCodes {
   /**
    * Redeems a code for an authenticated client. Checks, in the order of RFC 6749 §4.1.3 and
    * RFC 7636 §4.6: the code exists, is unused and unexpired, was issued to this client, the
-   * redirect_uri is the same string, and the code_verifier matches the S256 challenge. A code
-   * sent without a challenge at authorize must not come with a verifier (PKCE downgrade,
-   * RFC 9700 §4.8.2).
+   * redirect_uri is the same string, and the code_verifier matches the S256 challenge — all
+   * before the code is spent. A code sent without a challenge at authorize must not come with a
+   * verifier (PKCE downgrade, RFC 9700 §4.8.2).
    * @throws BrokerError `token.code_invalid`, `token.code_reused`, `token.code_expired`,
    *   `token.pkce_mismatch` — all OAuth `invalid_grant`.
    */
   async redeem(req: RedeemRequest): Promise<RedeemedCode> {
     const hash = sha256(req.code);
     const now = this.clock.now();
-    const result = await this.dataSource
-      .getRepository(AuthorizationCodeEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: now })
-      .where('code_hash = :hash AND client_id = :clientId AND consumed_at IS NULL AND expires_at > :now', { hash, clientId: req.clientId, now })
-      .returning('*')
-      .execute();
-    const row = (result.raw as Array<Record<string, any>>)[0];
-    if (!row) throw await this.whyUnusable(hash, req.clientId);
-    if (typeof req.redirectUri !== 'string' || req.redirectUri !== row.redirect_uri) {
+    const repo = this.dataSource.getRepository(AuthorizationCodeEntity);
+    const code = await repo.findOneBy({ codeHash: hash });
+    if (!code || code.clientId !== req.clientId || code.consumedAt || code.expiresAt <= now) throw await this.whyUnusable(hash, req.clientId);
+    // Checked before the code is spent: a caller without the right redirect_uri and verifier
+    // (an intercepted code) can neither use the code nor burn it for the real client.
+    if (typeof req.redirectUri !== 'string' || req.redirectUri !== code.redirectUri) {
       throw new BrokerError(ErrorCodes.codeInvalid, 'redirect_uri differs from the authorization request');
     }
-    const challenge: string | null = row.code_challenge;
-    if (challenge) {
+    if (code.codeChallenge) {
       if (typeof req.codeVerifier !== 'string' || !VERIFIER.test(req.codeVerifier)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier missing or malformed');
       const computed = createHash('sha256').update(req.codeVerifier, 'ascii').digest('base64url');
-      if (!constantTimeEqual(computed, challenge)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier does not match');
+      if (!constantTimeEqual(computed, code.codeChallenge)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier does not match');
     } else if (req.codeVerifier !== undefined) {
       throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier sent for a code issued without PKCE');
     }
+    // One conditional UPDATE spends it: of two racing requests (any instances), one wins.
+    const spent = await repo
+      .createQueryBuilder()
+      .update()
+      .set({ consumedAt: now })
+      .where('code_hash = :hash AND consumed_at IS NULL AND expires_at > :now', { hash, now })
+      .execute();
+    if (!spent.affected) throw await this.whyUnusable(hash, req.clientId);
     return {
-      principalId: row.principal_id,
-      providerId: row.provider_id,
-      scope: row.scope,
-      nonce: row.nonce ?? undefined,
-      authTime: Math.floor(new Date(row.auth_time).getTime() / 1000),
-      acr: row.acr ?? undefined,
-      amr: row.amr ?? undefined,
+      principalId: code.principalId,
+      providerId: code.providerId,
+      scope: code.scope,
+      nonce: code.nonce ?? undefined,
+      authTime: code.authTime ? Math.floor(code.authTime.getTime() / 1000) : undefined,
+      acr: code.acr ?? undefined,
+      amr: code.amr ?? undefined,
     };
   }
 

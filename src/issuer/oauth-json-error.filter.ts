@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError } from '../common';
+import { BrokerError, loggableError } from '../common';
 
 /** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
 const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/)/;
@@ -37,7 +37,7 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
       description = 'request.invalid';
       this.log.warn({ msg: 'oauth request refused', path: req.path, status });
     } else {
-      this.log.error({ msg: 'oauth endpoint failed', path: req.path, err: exception });
+      this.log.error({ msg: 'oauth endpoint failed', path: req.path, err: loggableError(exception) });
     }
     if (status === 401) {
       res.setHeader('WWW-Authenticate', req.path.endsWith('/userinfo') ? `Bearer error="${error}"` : 'Basic realm="tessera"');

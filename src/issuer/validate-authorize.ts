@@ -12,6 +12,10 @@ export type AuthorizeCheck =
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/; // RFC 7636 §4.2 (S256 output is 43 chars)
 const MAX_PARAM_LENGTH = 2048;
+/** state is VSCHAR, printable ASCII (RFC 6749 Appendix A.5). */
+const VSCHARS = /^[\x20-\x7e]*$/;
+/** Control characters (C0, DEL) have no place in any authorization parameter, and NUL cannot be stored. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
 /**
@@ -41,13 +45,16 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   if (!client.redirectUris.includes(redirectUri)) return bad('client.redirect_uri_mismatch', 'redirect_uri is not registered for this client');
 
   const stateRaw = single('state');
-  const state = typeof stateRaw === 'string' ? stateRaw : undefined;
+  // A state that is not VSCHAR is not echoed back: it could carry anything into the app's URL.
+  const state = typeof stateRaw === 'string' && VSCHARS.test(stateRaw) ? stateRaw : undefined;
   const fail = (error: OAuthErrorCode, code: string, description: string): AuthorizeCheck => ({ ok: false, redirect: true, redirectUri, state, error, code, description });
 
   for (const [name, value] of Object.entries(query)) {
     if (typeof value !== 'string') return fail('invalid_request', 'request.parameter_repeated', `parameter ${name} is repeated or malformed`);
     if (value.length > MAX_PARAM_LENGTH) return fail('invalid_request', 'request.parameter_too_long', `parameter ${name} is too long`);
+    if (CONTROL.test(value)) return fail('invalid_request', 'request.parameter_malformed', `parameter ${name} contains control characters`);
   }
+  if (stateRaw !== undefined && state === undefined) return fail('invalid_request', 'request.parameter_malformed', 'state must be printable ASCII (RFC 6749 Appendix A.5)');
   if (query.request !== undefined) return fail('request_not_supported', 'authorize.request_object_unsupported', 'request objects are not supported');
   if (query.request_uri !== undefined) return fail('request_uri_not_supported', 'authorize.request_uri_unsupported', 'request_uri is not supported');
   if (query.response_type === undefined) return fail('invalid_request', 'authorize.response_type_missing', 'response_type is required');

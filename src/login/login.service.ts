@@ -115,7 +115,7 @@ export class LoginService {
         ok: true,
         principalId: resolved.principalId,
         providerId,
-        authTime: Math.floor((identity.authn.authTime ?? this.clock.now()).getTime() / 1000),
+        authTime: identity.authn.authTime ? Math.floor(identity.authn.authTime.getTime() / 1000) : undefined,
         acr: identity.authn.acr,
         amr: identity.authn.amr,
         groups: identity.groups,

@@ -27,8 +27,8 @@ export type LoginOutcome =
       ok: true;
       principalId: string;
       providerId: string;
-      /** When the user authenticated upstream (falls back to the callback time). */
-      authTime: number;
+      /** When the user authenticated upstream, when the IdP said (never invented; OIDC Core §2). */
+      authTime?: number;
       acr?: string;
       amr?: string[];
       groups: string[];

@@ -18,7 +18,8 @@ export interface AccessTokenInput {
   scope: string;
   /** `aud`: the resource servers; defaults to the client itself. */
   audience?: string[];
-  authTime: number;
+  /** Seconds; left out of the token when unknown. */
+  authTime?: number;
   acr?: string;
   amr?: string[];
   roles?: string[];
@@ -31,7 +32,8 @@ export interface IdTokenInput {
   clientId: string;
   alg: SigningAlg;
   nonce?: string;
-  authTime: number;
+  /** Seconds; left out of the token when unknown (OIDC Core §2: optional unless max_age was asked). */
+  authTime?: number;
   acr?: string;
   amr?: string[];
   /** The access token issued alongside, for `at_hash` (OIDC Core §3.1.3.6). */
@@ -70,7 +72,7 @@ export class TokenService {
     const payload: JWTPayload = {
       client_id: input.clientId,
       scope: input.scope,
-      auth_time: input.authTime,
+      ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
       ...(input.acr ? { acr: input.acr } : {}),
       ...(input.amr?.length ? { amr: input.amr } : {}),
       ...(input.roles ? { roles: input.roles } : {}),
@@ -93,7 +95,7 @@ export class TokenService {
     const now = this.clock.nowSeconds();
     const payload: JWTPayload = {
       ...(input.claims ?? {}),
-      auth_time: input.authTime,
+      ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
       azp: input.clientId,
       ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
       ...(input.acr ? { acr: input.acr } : {}),

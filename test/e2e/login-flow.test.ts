@@ -154,6 +154,8 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
+    // Refused before the code is spent: whoever tried cannot burn it for the real client.
+    await expect(exchange(h.app, l)).resolves.toBeDefined();
   });
 
   it('RFC 7636 §4.6: a wrong code_verifier is invalid_grant', async () => {
@@ -162,6 +164,8 @@ describe.each(backends)('login through Tessera (database: %s)', (database) => {
       .authorizationCodeGrant(h.app, l.callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: l.state, expectedNonce: l.nonce })
       .catch((e: unknown) => e);
     expect((err as oidc.ResponseBodyError).error).toBe('invalid_grant');
+    // An intercepted code with a guessed verifier cannot burn the code for the real client.
+    await expect(exchange(h.app, l)).resolves.toBeDefined();
   });
 
   it('RFC 6749 §2.3.1: a wrong client secret is invalid_client with 401', async () => {

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   extraUpstreamClients?: UpstreamClient[];
   /** Extra accounts at the upstream IdP, besides the demo users. */
   extraUpstreamUsers?: DemoUser[];
+  /** More OIDC providers, written as providers/<id>.yaml (client id `tessera`, secret `hostile-secret`). */
+  extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[] }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
 }
@@ -84,6 +86,21 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       'homeRealm: { domains: [demo.tessera.test] }',
     ].join('\n'),
   );
+  for (const p of opts.extraProviders ?? []) {
+    writeFileSync(
+      join(dir, 'providers', `${p.id}.yaml`),
+      [
+        `displayName: ${p.id}`,
+        'protocol: oidc',
+        'oidc:',
+        `  issuer: ${p.issuer}`,
+        '  clientId: tessera',
+        '  clientSecret: ${E2E_EXTRA_PROVIDER_SECRET}',
+        '  allowInsecureRequests: true',
+        `trust: { emailVerified: asserted, domains: [${p.trustDomains.join(', ')}] }`,
+      ].join('\n'),
+    );
+  }
   writeFileSync(
     join(dir, 'clients', 'app.yaml'),
     ['displayName: Confidential app', 'type: confidential', `redirectUris: [${APP_REDIRECT}]`, 'clientSecret: ${E2E_APP_SECRET}', 'tokenEndpointAuthMethods: [client_secret_basic, client_secret_post]'].join('\n'),
@@ -104,6 +121,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       LOG_LEVEL: opts.log?.level ?? process.env.TEST_LOG_LEVEL ?? 'silent',
       E2E_UPSTREAM_SECRET: upstreamSecret,
       E2E_APP_SECRET: appSecret,
+      E2E_EXTRA_PROVIDER_SECRET: 'hostile-secret',
     };
     tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination });
     const discovered = { execute: [oidc.allowInsecureRequests] };

@@ -3,16 +3,27 @@ import type { UpstreamAssertion } from '../../identity/identity.module';
 /** Claims that describe the token or the authentication, not the user (OIDC Core §2, §5.1). */
 const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'azp', 'auth_time', 'acr', 'amr', 'sid']);
 
+/** A claim and the claim that says it was verified: they always come from the same source. */
+const VERIFIED_PAIRS: ReadonlyArray<[string, string]> = [
+  ['email', 'email_verified'],
+  ['phone_number', 'phone_number_verified'],
+];
+
 /**
  * Turns ID token claims plus userinfo into UpstreamAssertion attributes: every value a list of
  * strings (DESIGN.md §3). Userinfo wins over the ID token for the same claim (OIDC Core §5.3.2
- * makes userinfo authoritative for user claims). Booleans and numbers become their string form,
+ * makes userinfo authoritative for user claims). A verified flag never outlives its value: a
+ * later source that sends `email` without `email_verified` drops the earlier flag, so one
+ * address is never verified by another's word. Booleans and numbers become their string form,
  * objects (e.g. `address`) JSON. Pure.
  */
 export function claimsToAttributes(...sources: Array<Record<string, unknown> | undefined>): UpstreamAssertion['attributes'] {
   const out: UpstreamAssertion['attributes'] = {};
   for (const source of sources) {
     if (!source) continue;
+    for (const [claim, flag] of VERIFIED_PAIRS) {
+      if (source[claim] !== undefined && source[flag] === undefined) delete out[flag];
+    }
     for (const [name, value] of Object.entries(source)) {
       if (PROTOCOL_CLAIMS.has(name) || value === undefined) continue;
       // defineProperty, not assignment: a claim named "__proto__" must stay data, never a prototype.

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as client from 'openid-client';
-import { BrokerError, ErrorCodes } from '../../common';
+import { BrokerError, Clock, ErrorCodes } from '../../common';
 import type { OidcProviderSettings, ProviderConfig } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import type { BeginContext, BeginResult, CallbackInput, CompleteContext, UpstreamConnector } from '../connector';
@@ -8,6 +8,8 @@ import { claimsToAttributes } from './claims';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;
+/** Seconds of clock difference tolerated with the upstream IdP (DESIGN.md §4 clockSkewSeconds default). */
+const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * Upstream OpenID Connect (OIDC Core 1.0) over openid-client: discovery (OIDC Discovery §4),
@@ -22,6 +24,8 @@ export class OidcConnector implements UpstreamConnector {
   readonly protocol = 'oidc' as const;
   private readonly log = new Logger('connector.oidc');
   private readonly configs = new Map<string, Promise<client.Configuration>>();
+
+  constructor(@Inject(Clock) private readonly clock: Clock) {}
 
   async begin(provider: ProviderConfig, ctx: BeginContext): Promise<BeginResult> {
     const settings = oidcSettings(provider);
@@ -40,8 +44,9 @@ export class OidcConnector implements UpstreamConnector {
     if (ctx.forceAuthn) params.prompt = 'login';
     if (ctx.maxAge !== undefined) params.max_age = String(ctx.maxAge);
     const url = client.buildAuthorizationUrl(config, params);
-    const upstream: Record<string, string> = { codeVerifier, nonce, state: ctx.handle };
+    const upstream: Record<string, string> = { codeVerifier, nonce, state: ctx.handle, requestedAt: String(this.clock.nowSeconds()) };
     if (ctx.maxAge !== undefined) upstream.maxAge = String(ctx.maxAge);
+    if (ctx.forceAuthn) upstream.forceAuthn = '1';
     return { redirectUrl: url.href, upstream };
   }
 
@@ -80,6 +85,11 @@ export class OidcConnector implements UpstreamConnector {
         throw mapError(err, 'oidc.userinfo_failed');
       }
     }
+    // PostgreSQL cannot store NUL, and no legitimate claim carries one.
+    if (JSON.stringify([claims, userinfo ?? null]).includes('\\u0000')) {
+      throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL characters');
+    }
+    const authTime = this.checkedAuthTime(claims.auth_time, ctx.upstream);
     const attributes = claimsToAttributes(claims, userinfo);
     const subjectClaim = provider.subject.claim ?? 'sub';
     const subject = subjectClaim === 'sub' ? claims.sub : attributes[subjectClaim]?.[0];
@@ -90,13 +100,35 @@ export class OidcConnector implements UpstreamConnector {
       subject,
       attributes,
       authn: {
-        authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined,
+        authTime: authTime === undefined ? undefined : new Date(authTime * 1000),
         acr: typeof claims.acr === 'string' ? claims.acr : undefined,
         amr: Array.isArray(claims.amr) ? claims.amr.map(String) : undefined,
         upstreamSessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
       },
       initiatedBy: 'sp',
     };
+  }
+
+  /**
+   * The upstream authentication time, checked (OIDC Core §2 auth_time, §3.1.2.1 prompt=login):
+   * never in the future beyond the clock skew; with prompt=login, present and not older than the
+   * request sent upstream, or the IdP did not re-authenticate the user. `max_age` is enforced by
+   * openid-client. @returns seconds, or undefined when the IdP did not say (never invented).
+   * @throws BrokerError `oidc.auth_time_invalid`, `oidc.reauthentication_missing`.
+   */
+  private checkedAuthTime(raw: unknown, upstream: Record<string, string>): number | undefined {
+    const authTime = typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
+    const now = this.clock.nowSeconds();
+    if (authTime !== undefined && authTime > now + CLOCK_SKEW_SECONDS) {
+      throw new BrokerError('oidc.auth_time_invalid', `auth_time ${authTime} is in the future`);
+    }
+    if (upstream.forceAuthn === '1') {
+      const requestedAt = Number(upstream.requestedAt);
+      if (authTime === undefined || authTime < requestedAt - CLOCK_SKEW_SECONDS) {
+        throw new BrokerError('oidc.reauthentication_missing', 'prompt=login was sent but the IdP reports no fresh authentication');
+      }
+    }
+    return authTime;
   }
 
   private configuration(providerId: string, s: OidcProviderSettings): Promise<client.Configuration> {
@@ -144,6 +176,7 @@ function mapError(err: unknown, fallback: string): BrokerError {
   // openid-client wraps oauth4webapi's errors ("invalid response encountered"): read both levels.
   const inner = (e.cause ?? {}) as { code?: string; message?: string; cause?: { claim?: string } };
   const message = [e.message, inner.message].filter(Boolean).join(': ');
+  if (/auth_time|End-User authentication/.test(message)) return new BrokerError('oidc.auth_time_invalid', message, { cause: err });
   if ((e.code ?? inner.code) === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && (e.cause?.claim ?? inner.cause?.claim) === 'nonce') {
     return new BrokerError(ErrorCodes.oidcNonceMismatch, message, { cause: err });
   }

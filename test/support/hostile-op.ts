@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import * as jose from 'jose';
+
+/** What the hostile OP puts in its next answers; tests change it between logins. */
+export interface HostileBehaviour {
+  /** Claims merged into the ID token (after iss, sub, aud, nonce, iat, exp). */
+  idTokenClaims: Record<string, unknown>;
+  /** What the userinfo endpoint answers besides sub (default nothing more). */
+  userinfo?: Record<string, unknown>;
+}
+
+/** A running hostile OP. */
+export interface HostileOp {
+  issuer: string;
+  behaviour: HostileBehaviour;
+  /** Authorization requests it received (their query parameters). */
+  requests: Array<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * An OpenID Provider under an attacker's control, for attack tests: a correct protocol shell
+ * (discovery, JWKS, code flow with S256, signed ID tokens) whose claims the test dictates — it
+ * authenticates nobody, ignores prompt and max_age, and says whatever `behaviour` says. The
+ * real-OP tests use oidc-provider (demo/upstream-idp.ts); this is the other side.
+ */
+export async function startHostileOp(): Promise<HostileOp> {
+  const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'hostile', alg: 'RS256', use: 'sig' };
+  const app = express();
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const op: HostileOp = { issuer, behaviour: { idTokenClaims: {} }, requests: [], close: async () => undefined };
+  const codes = new Map<string, { nonce?: string; clientId: string }>();
+
+  app.get('/.well-known/openid-configuration', (_req, res) => {
+    res.json({
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+    });
+  });
+  app.get('/jwks', (_req, res) => res.json({ keys: [jwk] }));
+  app.get('/authorize', (req, res) => {
+    const q = req.query as Record<string, string>;
+    op.requests.push(q);
+    const code = randomBytes(16).toString('hex');
+    codes.set(code, { nonce: q.nonce, clientId: q.client_id });
+    const back = new URL(q.redirect_uri);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', q.state);
+    res.redirect(302, back.href);
+  });
+  app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
+    const grant = codes.get(String(req.body.code));
+    codes.delete(String(req.body.code));
+    if (!grant) return void res.status(400).json({ error: 'invalid_grant' });
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new jose.SignJWT({ ...(grant.nonce ? { nonce: grant.nonce } : {}), ...op.behaviour.idTokenClaims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'hostile' })
+      .setIssuer(issuer)
+      .setSubject(String(op.behaviour.idTokenClaims.sub ?? 'hostile-user'))
+      .setAudience(grant.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(privateKey);
+    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+  });
+  app.get('/userinfo', (_req, res) => {
+    res.json({ sub: String(op.behaviour.idTokenClaims.sub ?? 'hostile-user'), ...op.behaviour.userinfo });
+  });
+
+  op.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return op;
+}
