@@ -62,7 +62,7 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
     app.use(cookieParser());
-    app.use(securityHeaders);
+    app.use(securityHeaders(config.env.issuer.startsWith('https://')));
     await opts.beforeInit?.(app);
     await app.listen(opts.port ?? config.env.port, opts.host ?? '0.0.0.0');
     const address = app.getHttpServer().address() as { port: number };
@@ -85,13 +85,19 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
 }
 
 /**
- * Headers on every answer: no framing (clickjacking of login pages), no MIME sniffing, and no
- * Referer, since login URLs carry codes and state (RFC 9700 §4.2.4).
+ * Headers on every answer: no framing (clickjacking of login pages), no MIME sniffing, no
+ * Referer (login URLs carry codes and state, RFC 9700 §4.2.4), and no caching (answers carry
+ * tokens, handles and personal data; RFC 6749 §5.1, OIDC Core §5.3.2) unless a route opts in,
+ * as discovery and JWKS do. Over https, HSTS (RFC 6797).
  */
-function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  next();
+function securityHeaders(https: boolean) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    res.setHeader('Cache-Control', 'no-store');
+    if (https) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
 }

@@ -26,7 +26,8 @@ type Builder<T> = (id: string, file: string, plain: Record<string, unknown>) => 
  * `${NAME}` references resolve from `env`; an unset variable is a problem.
  * Besides per-file problems (see buildProvider), the directory must exist and hold at least one
  * provider (the broker cannot log anyone in without one), and no home-realm domain may belong
- * to two providers (discovery must be unambiguous, DESIGN.md §1 step 2). Never throws.
+ * to two providers (discovery must be unambiguous, DESIGN.md §1 step 2), and with
+ * NODE_ENV=production no provider may allow plain-http upstream requests. Never throws.
  */
 export function loadProviders(dir: string, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): LoadResult<ProviderConfig> {
   const result = loadDir(dir, env, cwd, PROVIDER_SECRET_FIELDS, buildProvider);
@@ -35,6 +36,9 @@ export function loadProviders(dir: string, env: NodeJS.ProcessEnv, cwd: string =
   }
   const owner = new Map<string, string>();
   for (const p of result.items.values()) {
+    if (env.NODE_ENV === 'production' && p.oidc?.allowInsecureRequests) {
+      result.problems.push({ file: displayPath(p.file, cwd), field: 'oidc.allowInsecureRequests', reason: 'is not allowed when NODE_ENV=production' });
+    }
     for (const domain of p.homeRealm.domains) {
       const other = owner.get(domain);
       if (other === undefined) owner.set(domain, p.id);

@@ -5,9 +5,12 @@ import { BrokerError, loggableError } from '../common';
 /** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
 const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/)/;
 
-/** True for paths answered with OAuth JSON errors (token, userinfo, JWKS, discovery). */
+/**
+ * True for paths answered with OAuth JSON errors (token, userinfo, JWKS, discovery), spelled as
+ * the router matches them: Express routes case-insensitively and tolerates a trailing slash.
+ */
 export function isOAuthJsonPath(path: string): boolean {
-  return OAUTH_JSON_PATHS.test(path);
+  return OAUTH_JSON_PATHS.test(path.toLowerCase());
 }
 
 /**

@@ -73,6 +73,8 @@ describe('hostile input', () => {
     { name: 'token with an unknown code', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: `grant_type=authorization_code&code=nope&redirect_uri=${encodeURIComponent(APP_REDIRECT)}` }), status: 400, error: 'invalid_grant' },
     { name: 'token with a nested parameter', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: basic() }, body: 'grant_type=authorization_code&code[a]=b' }), status: 400, error: 'invalid_request' },
     { name: 'token with a malformed JSON body (body parser, before any controller)', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }), status: 400, error: 'invalid_request' },
+    { name: 'token under another spelling of its path, with a malformed JSON body', path: '/OAuth2/Token/', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }), status: 400, error: 'invalid_request' },
+    { name: 'upstream callback with state but neither code nor error (consumes nothing)', path: '/federation/oidc/upstream/callback?state=abc', status: 400, error: 'invalid_request' },
     { name: 'token with a 2 MB body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: `grant_type=authorization_code&code=${'x'.repeat(2_000_000)}` }), status: 413, error: 'invalid_request' },
     { name: 'token with an unsupported charset', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': `${form}; charset=utf-16` }, body: 'grant_type=authorization_code' }), status: 415, error: 'invalid_request' },
     { name: 'userinfo with DELETE', path: '/oauth2/userinfo', init: () => ({ method: 'DELETE', headers: { authorization: 'Bearer x' } }), status: 404, error: 'invalid_request' },
@@ -96,7 +98,9 @@ describe('hostile input', () => {
     expect(res.status).toBe(row.status);
     expect(body).not.toMatch(STACK);
     // Programs calling token and userinfo always get OAuth JSON, never a page (RFC 6749 §5.2).
-    if (/^\/oauth2\/(token|userinfo)/.test(path)) expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    if (/^\/oauth2\/(token|userinfo)/i.test(path)) expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    // Refusals are never cached (RFC 6749 §5.1).
+    expect(res.headers.get('cache-control')).toBe('no-store');
     if (row.error) expect(body).toContain(row.error);
     if (row.redirectError) {
       const back = new URL(res.headers.get('location')!);
@@ -104,6 +108,17 @@ describe('hostile input', () => {
       expect(back.searchParams.get('error')).toBe(row.redirectError);
       expect(back.searchParams.get('iss')).toBe(h.issuer);
     }
+  });
+
+  it('RFC 6749 §5.1, OIDC Core §5.3.2: dynamic answers are never cached; discovery and JWKS may be', async () => {
+    const cacheOf = async (path: string, init?: RequestInit) => (await fetch(`${h.issuer}${path}`, { redirect: 'manual', ...init })).headers.get('cache-control');
+    expect(await cacheOf('/.well-known/openid-configuration')).toBe('public, max-age=300');
+    expect(await cacheOf('/oauth2/jwks')).toBe('public, max-age=300');
+    expect(await cacheOf('/health')).toBe('no-store');
+    expect(await cacheOf(authorizeUrl({}))).toBe('no-store');
+    const l = await loginUntil(new Browser(), APP_REDIRECT);
+    const tokens = await oidc.authorizationCodeGrant(h.app, l.stop, { pkceCodeVerifier: l.verifier, expectedState: l.state, expectedNonce: l.nonce });
+    expect(await cacheOf('/oauth2/userinfo', { headers: { authorization: `Bearer ${tokens.access_token}` } })).toBe('no-store');
   });
 
   it('RFC 9068 §4: userinfo refuses an ID token, an alg=none token and a token signed by another key', async () => {

@@ -32,7 +32,7 @@ export function checkIssuerUrl(value: string, allowHttp: boolean): string | unde
   if (url.protocol === 'http:' && !allowHttp) return 'must use https (http only with allowInsecureRequests: true)';
   if (value.includes('?') || value.includes('#')) return 'must not contain a query or fragment';
   if (url.username || url.password) return 'must not contain credentials';
-  if (/[*]|%2a/i.test(url.host)) return 'wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)';
+  if (/[*]|%2a/i.test(value)) return 'wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)';
   return undefined;
 }
 
@@ -51,7 +51,7 @@ export function checkRedirectUri(value: string): string | undefined {
   if (value.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)';
   if (DANGEROUS_SCHEMES.has(url.protocol)) return `scheme ${url.protocol} is not allowed`;
   if (url.username || url.password) return 'must not contain credentials';
-  if (/[*]|%2a/i.test(url.host)) return 'wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)';
+  if (/[*]|%2a/i.test(value)) return 'wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname)

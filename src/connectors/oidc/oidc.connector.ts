@@ -50,9 +50,12 @@ export class OidcConnector implements UpstreamConnector {
     return { redirectUrl: url.href, upstream };
   }
 
+  /** The `state` of an authorization response (RFC 6749 §4.1.2), which must also carry a code or an error. */
   transactionHandle(input: CallbackInput): string | undefined {
-    const state = input.url.searchParams.getAll('state');
-    return state.length === 1 && state[0] ? state[0] : undefined;
+    const q = input.url.searchParams;
+    const state = q.getAll('state');
+    const answers = q.getAll('code').length + q.getAll('error').length;
+    return state.length === 1 && state[0] && answers === 1 ? state[0] : undefined;
   }
 
   async complete(provider: ProviderConfig, ctx: CompleteContext): Promise<UpstreamAssertion> {

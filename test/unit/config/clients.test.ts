@@ -84,6 +84,7 @@ describe('clients/<id>.yaml: each kind of problem names field and reason', () =>
     ['http redirect to a non-loopback host (RFC 8252 §7.3)', withUri('http://payroll.example/cb'), undefined, ['redirectUris[0]: http is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https']],
     ['javascript: redirect URI', withUri('javascript:alert(1)'), undefined, ['redirectUris[0]: scheme javascript: is not allowed']],
     ['wildcard host in a redirect URI (RFC 9700 §4.1.3: exact match only)', withUri('https://*.example.com/cb'), undefined, ['redirectUris[0]: wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)']],
+    ['wildcard path in a redirect URI (a literal * is almost always a mistaken wildcard)', withUri('https://app.example.com/cb/*'), undefined, ['redirectUris[0]: wildcards are not supported: redirect URIs are matched exactly (RFC 9700 §4.1.3)']],
     ['redirect URI listed twice', VALID_CLIENT + '  - https://payroll.example/callback\n', undefined, ['redirectUris[1]: is listed twice']],
     ['literal secret', VALID_CLIENT.replace('${APP_SECRET}', 'hunter2'), undefined, ['clientSecret: secrets must be ${ENV} references, not literals']],
     ['missing env variable for the secret', VALID_CLIENT, {}, ['clientSecret: environment variable APP_SECRET is not set']],

@@ -61,6 +61,14 @@ describe('loading a directory (DESIGN.md §4)', () => {
     expect(providerProblems(files)).toEqual(expected);
   });
 
+  it('with NODE_ENV=production, a provider allowing plain-http upstream requests is refused', () => {
+    const files = { 'a.yaml': VALID_PROVIDER.replace('https://acme.okta.example', 'http://idp.internal') + '  allowInsecureRequests: true\n' };
+    expect(providerProblems(files)).toEqual([]);
+    const dir = writeTree(files);
+    const problems = loadProviders(dir, { ...FIXTURE_ENV, NODE_ENV: 'production' }, dir).problems.map((p) => `${p.file}: ${p.field}: ${p.reason}`);
+    expect(problems).toEqual(['a.yaml: oidc.allowInsecureRequests: is not allowed when NODE_ENV=production']);
+  });
+
   it('reports a missing providers directory', () => {
     const dir = writeTree({});
     expect(loadProviders('providers', {}, dir).problems).toEqual([{ file: 'providers', field: '(directory)', reason: 'directory not found' }]);
