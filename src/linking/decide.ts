@@ -3,6 +3,7 @@
  * say what to do. The service applies the decision inside one transaction.
  */
 
+/** What to do with a login's identity (DESIGN.md §3); only `existing`, `create` and `reject` occur yet. */
 export type LinkDecision =
   | { kind: 'existing'; principalId: string }
   | { kind: 'link'; principalId: string; reason: 'verified-email' | 'user-confirmed' | 'admin-bound' }

@@ -17,6 +17,7 @@ import { SigningKeyEntity } from './signing-key.entity';
 
 /** Signing algorithms Tessera issues tokens with (DESIGN.md §6: ES256 access tokens, RS256 ID tokens by default). */
 export type SigningAlg = 'RS256' | 'ES256';
+/** Every algorithm that has an active key: RS256 (ID tokens by default), ES256 (access tokens). */
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256'];
 
 /** A key ready to sign: parsed once, kept as a KeyObject (DESIGN.md §6). */
@@ -32,6 +33,7 @@ export interface KeyStoreSettings {
   /** 32-byte key-encryption key. */
   kek: Uint8Array;
 }
+/** Injection token of {@link KeyStoreSettings}. */
 export const KEY_STORE_SETTINGS = 'KEY_STORE_SETTINGS';
 
 /**

@@ -9,6 +9,7 @@ export interface TokenSettings {
   /** `iss` of every token. */
   issuer: string;
 }
+/** Injection token of {@link TokenSettings}. */
 export const TOKEN_SETTINGS = 'TOKEN_SETTINGS';
 
 /** Input for an access token (RFC 9068 §2.2). Times in seconds. */
