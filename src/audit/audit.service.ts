@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common';
+import { Clock, storableDeep, storableText } from '../common';
 import { AuditEventEntity } from './audit-event.entity';
 
 /** What happened, for one audit event. Never put tokens, assertions, secrets or cookies in `details`. */
@@ -41,12 +41,13 @@ export class AuditService {
       occurredAt: this.clock.now(),
       type: event.type,
       outcome: event.outcome,
-      reason: event.reason ?? null,
+      reason: event.reason === undefined ? null : storableText(event.reason),
       providerId: event.providerId ?? null,
       principalId: event.principalId ?? null,
       clientId: event.clientId ?? null,
       loginTransactionId: event.loginTransactionId ?? null,
-      details: event.details ?? {},
+      // Details may quote upstream text (error descriptions): make it storable, never fail on it.
+      details: storableDeep(event.details ?? {}),
     };
     const level = event.outcome === 'failure' ? 'warn' : 'log';
     this.log[level]({ msg: 'audit', ...row });

@@ -3,3 +3,4 @@ export * from './crypto';
 export * from './clock';
 export * from './html';
 export * from './loggable-error';
+export * from './text';

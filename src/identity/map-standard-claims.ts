@@ -43,7 +43,9 @@ export function mapStandardClaims(a: UpstreamAssertion, settings: StandardMappin
   const email = normalizeEmail(first(a, 'email'));
   let emailVerified: boolean | 'unknown' = false;
   if (email && settings.emailVerified !== 'never') {
-    const claim = first(a, 'email_verified');
+    // Exactly one value, or the IdP said nothing clear: several values never verify.
+    const said = (a.attributes['email_verified'] ?? []).filter((v) => v !== null && v !== '');
+    const claim = said.length === 0 ? undefined : said.length === 1 ? said[0] : 'false';
     if (claim !== undefined) emailVerified = claim === 'true';
     else emailVerified = settings.emailVerified === 'always' ? true : 'unknown';
     const domain = email.slice(email.lastIndexOf('@') + 1);
@@ -79,6 +81,8 @@ function normalizeEmail(raw: string | undefined): string | undefined {
   const parts = t.split('@');
   if (parts.length !== 2) return undefined;
   const [local, rawDomain] = parts;
+  // IDNA would silently drop these (tab, CR, LF, soft hyphen) and join what is left.
+  if (/[\s\u0000-\u001f\u007f-\u009f\u00ad]/.test(rawDomain)) return undefined;
   // IDNA: Unicode domains become their ASCII (punycode) form, so `trust.domains` (ASCII) compares exactly.
   const domain = /^[\x21-\x7e]+$/.test(rawDomain) ? rawDomain.toLowerCase() : domainToASCII(rawDomain);
   if (!LOCAL_PART.test(local) || !DOMAIN.test(domain)) return undefined;

@@ -43,7 +43,8 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
       this.log.error({ msg: 'oauth endpoint failed', path: req.path, err: loggableError(exception) });
     }
     if (status === 401) {
-      res.setHeader('WWW-Authenticate', req.path.endsWith('/userinfo') ? `Bearer error="${error}"` : 'Basic realm="tessera"');
+      const userinfo = /\/userinfo\/*$/.test(req.path.toLowerCase());
+      res.setHeader('WWW-Authenticate', userinfo ? `Bearer error="${error}"` : 'Basic realm="tessera"');
     }
     res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
   }

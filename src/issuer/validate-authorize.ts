@@ -1,5 +1,5 @@
 import type { ClientConfig } from '../config';
-import type { OAuthErrorCode } from '../common';
+import { isStorableText, type OAuthErrorCode } from '../common';
 import type { AuthorizationRequest } from '../login/login.module';
 
 /** Result of checking an authorization request. Pure data; the controller turns it into HTTP. */
@@ -14,8 +14,8 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/; // RFC 7636 §4.2 (S256 out
 const MAX_PARAM_LENGTH = 2048;
 /** state is VSCHAR, printable ASCII (RFC 6749 Appendix A.5). */
 const VSCHARS = /^[\x20-\x7e]*$/;
-/** Control characters (C0, DEL) have no place in any authorization parameter, and NUL cannot be stored. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Control characters (C0, DEL, C1, line and paragraph separators) have no place in any authorization parameter. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
 /**
@@ -49,10 +49,13 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   const state = typeof stateRaw === 'string' && VSCHARS.test(stateRaw) ? stateRaw : undefined;
   const fail = (error: OAuthErrorCode, code: string, description: string): AuthorizeCheck => ({ ok: false, redirect: true, redirectUri, state, error, code, description });
 
-  for (const [name, value] of Object.entries(query)) {
+  for (const [rawName, value] of Object.entries(query)) {
+    // The name is quoted in the description (and so in the audit trail): never quote it raw.
+    const name = CONTROL.test(rawName) || !isStorableText(rawName) ? '(malformed name)' : rawName;
+    if (name !== rawName) return fail('invalid_request', 'request.parameter_malformed', 'a parameter name contains control characters');
     if (typeof value !== 'string') return fail('invalid_request', 'request.parameter_repeated', `parameter ${name} is repeated or malformed`);
     if (value.length > MAX_PARAM_LENGTH) return fail('invalid_request', 'request.parameter_too_long', `parameter ${name} is too long`);
-    if (CONTROL.test(value)) return fail('invalid_request', 'request.parameter_malformed', `parameter ${name} contains control characters`);
+    if (CONTROL.test(value) || !isStorableText(value)) return fail('invalid_request', 'request.parameter_malformed', `parameter ${name} contains control characters`);
   }
   if (stateRaw !== undefined && state === undefined) return fail('invalid_request', 'request.parameter_malformed', 'state must be printable ASCII (RFC 6749 Appendix A.5)');
   if (query.request !== undefined) return fail('request_not_supported', 'authorize.request_object_unsupported', 'request objects are not supported');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { AuditService } from '../audit/audit.module';
-import { BrokerError, Clock, ErrorCodes, constantTimeEqual, randomToken, sha256 } from '../common';
+import { BrokerError, Clock, ErrorCodes, constantTimeEqual, randomToken, sha256, storableDeep } from '../common';
 import { TESSERA_CONFIG } from '../config';
 import type { ProviderConfig, TesseraConfig } from '../config';
 import { ConnectorRegistry, type CallbackInput } from '../connectors/connectors.module';
@@ -126,6 +126,8 @@ export class LoginService {
       await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: e.code, details: { detail: e.detail } });
       outcome = { ok: false, code: e.code, oauthError: e.oauthError };
     }
+    // Belt and braces: the outcome quotes upstream values (acr, amr, groups); it must always store.
+    outcome = storableDeep(outcome);
     const resume = randomToken(32);
     await this.repo().update({ id: tx.id }, { outcome: outcome as Record<string, any>, resumeHash: sha256(resume) });
     return `${this.config.env.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}`;

@@ -62,6 +62,10 @@ describe('hostile input', () => {
     { name: 'authorize with a request object (OIDC Core §6)', path: () => authorizeUrl({ request: 'eyJ.x.y' }), status: 303, redirectError: 'request_not_supported' },
     { name: 'authorize with an unknown idp_hint', path: () => authorizeUrl({ idp_hint: 'nope' }), status: 303, redirectError: 'invalid_request' },
     { name: 'authorize with a repeated state', path: () => `${authorizeUrl({})}&state=again`, status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize with NUL in a repeated parameter’s name (quoted in the audit trail)', path: () => `${authorizeUrl({})}&a%00=1&a%00=2`, status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize with a C1 control character (U+0085) in nonce', path: () => authorizeUrl({ nonce: 'n\u0085' }), status: 303, redirectError: 'invalid_request' },
+    { name: 'authorize with U+2028 in nonce', path: () => authorizeUrl({ nonce: 'n\u2028' }), status: 303, redirectError: 'invalid_request' },
+    { name: 'userinfo under another spelling of its path answers with a Bearer challenge (RFC 6750 §3)', path: '/OAUTH2/USERINFO/', status: 401, error: 'invalid_token' },
     { name: 'token with a JSON body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: basic() }, body: '{"grant_type":"authorization_code"}' }), status: 400, error: 'invalid_request' },
     { name: 'token without client authentication', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
     { name: 'token with garbage Basic credentials', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: 'Basic !!!' }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
@@ -102,6 +106,7 @@ describe('hostile input', () => {
     // Refusals are never cached (RFC 6749 §5.1).
     expect(res.headers.get('cache-control')).toBe('no-store');
     if (row.error) expect(body).toContain(row.error);
+    if (/userinfo/i.test(path) && res.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     if (row.redirectError) {
       const back = new URL(res.headers.get('location')!);
       expect(back.origin + back.pathname).toBe(APP_REDIRECT);

@@ -39,9 +39,21 @@ describe('a hostile upstream IdP', () => {
     ['OIDC Core §3.1.2.1: max_age=60 and no auth_time', () => ({ idTokenClaims: {} }), { max_age: '60' }, 'oidc.auth_time_invalid'],
     ['OIDC Core §3.1.2.1: max_age=60 and an hour-old authentication', () => ({ idTokenClaims: { auth_time: now() - 3_600 } }), { max_age: '60' }, 'oidc.auth_time_invalid'],
     ['a NUL character in a claim (cannot be stored; must not become a 500)', () => ({ idTokenClaims: { acr: 'x\u0000y', name: 'a\u0000b' } }), {}, 'oidc.claims_invalid'],
+    ['a lone surrogate in acr (jsonb refuses it; must not become a 500)', () => ({ idTokenClaims: { acr: 'x\ud800y' } }), {}, 'oidc.claims_invalid'],
+    ['a lone surrogate in name', () => ({ idTokenClaims: { name: 'x\ud800' } }), {}, 'oidc.claims_invalid'],
+    ['a lone surrogate in sub (text would store U+FFFD: two subjects would become one principal)', () => ({ idTokenClaims: { sub: 'coll\udbff' } }), {}, 'oidc.claims_invalid'],
+    ['a lone surrogate in a claim name', () => ({ idTokenClaims: { ['x\udc00']: 'y' } }), {}, 'oidc.claims_invalid'],
+    ['an upstream token error whose description carries NUL and a lone surrogate (still answered, still audited)', () => ({ idTokenClaims: {}, tokenError: { error: 'invalid_grant', error_description: 'a\u0000b\ud800' } }), {}, 'oidc.token_exchange_failed'],
   ])('%s → the app gets access_denied (%#)', async (_name, behaviour, extra, reason) => {
     const { callback } = await loginVia(behaviour(), extra);
     expect(Object.fromEntries(callback.searchParams)).toMatchObject({ error: 'access_denied', error_description: reason });
+  });
+
+  it('the audit trail keeps the upstream’s unstorable error text, made storable', async () => {
+    await loginVia({ idTokenClaims: {}, tokenError: { error: 'invalid_grant', error_description: 'bad\u0000text' } });
+    const [event] = await h.dataSource.query(`SELECT reason, details FROM audit_events WHERE type = 'login.failed' ORDER BY id DESC LIMIT 1`);
+    expect(event.reason).toBe('oidc.token_exchange_failed');
+    expect(event.details.detail).toContain('bad\ufffdtext');
   });
 
   it('prompt=login and max_age are passed on to the IdP (OIDC Core §3.1.2.1)', async () => {
@@ -66,6 +78,13 @@ describe('a hostile upstream IdP', () => {
       'boss@corp.example',
       false,
     ],
+    [
+      'a userinfo email_verified without an email does not verify the ID token’s address',
+      { idTokenClaims: { sub: 'u5', email: 'victim@corp.example', email_verified: false }, userinfo: { email_verified: true } },
+      'victim@corp.example',
+      false,
+    ],
+    ['RFC 5322 §3.4.1: a line feed inside the domain is not folded away by IDNA', { idTokenClaims: { sub: 'u6', email: 'victim@corp.example\nx', email_verified: true } }, undefined, false],
     ['RFC 5322 §3.4.1: a full-width ＠ in the local part is not an address', { idTokenClaims: { sub: 'u2', email: 'victim\uff20gmail.com@corp.example', email_verified: true } }, undefined, false],
     ['B15: a verified address in a domain the IdP does not own', { idTokenClaims: { sub: 'u3', email: 'ceo@bank.example', email_verified: true } }, 'ceo@bank.example', false],
     ['B15: a verified address in its own domain stays verified', { idTokenClaims: { sub: 'u4', email: 'Pat@Corp.Example', email_verified: true } }, 'Pat@corp.example', true],

@@ -10,6 +10,8 @@ export interface HostileBehaviour {
   idTokenClaims: Record<string, unknown>;
   /** What the userinfo endpoint answers besides sub (default nothing more). */
   userinfo?: Record<string, unknown>;
+  /** When set, the token endpoint answers 400 with this body instead of tokens. */
+  tokenError?: Record<string, unknown>;
 }
 
 /** A running hostile OP. */
@@ -65,6 +67,7 @@ export async function startHostileOp(): Promise<HostileOp> {
     const grant = codes.get(String(req.body.code));
     codes.delete(String(req.body.code));
     if (!grant) return void res.status(400).json({ error: 'invalid_grant' });
+    if (op.behaviour.tokenError) return void res.status(400).json(op.behaviour.tokenError);
     const now = Math.floor(Date.now() / 1000);
     const idToken = await new jose.SignJWT({ ...(grant.nonce ? { nonce: grant.nonce } : {}), ...op.behaviour.idTokenClaims })
       .setProtectedHeader({ alg: 'RS256', kid: 'hostile' })

@@ -68,5 +68,8 @@ export function checkScope(value: string): string | undefined {
 
 /** A DNS domain name such as `acme.example`; callers lowercase first (DNS names are case-insensitive). */
 export function checkDomain(value: string): string | undefined {
-  return DOMAIN.test(value) ? undefined : 'must be a domain name such as acme.example';
+  if (DOMAIN.test(value)) return undefined;
+  return /[^\x00-\x7f]/.test(value)
+    ? 'must be written in its ASCII (punycode) form, e.g. xn--bcher-kva.example'
+    : 'must be a domain name such as acme.example';
 }

@@ -12,9 +12,10 @@ const VERIFIED_PAIRS: ReadonlyArray<[string, string]> = [
 /**
  * Turns ID token claims plus userinfo into UpstreamAssertion attributes: every value a list of
  * strings (DESIGN.md §3). Userinfo wins over the ID token for the same claim (OIDC Core §5.3.2
- * makes userinfo authoritative for user claims). A verified flag never outlives its value: a
- * later source that sends `email` without `email_verified` drops the earlier flag, so one
- * address is never verified by another's word. Booleans and numbers become their string form,
+ * makes userinfo authoritative for user claims). A verified flag is only taken together with its
+ * value: a later source that sends `email` without `email_verified` drops the earlier flag, and
+ * a source that sends `email_verified` without `email` is not heard on it, so one address is
+ * never verified by a word about another. Booleans and numbers become their string form,
  * objects (e.g. `address`) JSON. Pure.
  */
 export function claimsToAttributes(...sources: Array<Record<string, unknown> | undefined>): UpstreamAssertion['attributes'] {
@@ -24,8 +25,9 @@ export function claimsToAttributes(...sources: Array<Record<string, unknown> | u
     for (const [claim, flag] of VERIFIED_PAIRS) {
       if (source[claim] !== undefined && source[flag] === undefined) delete out[flag];
     }
+    const flagsWithoutValue = new Set(VERIFIED_PAIRS.filter(([claim]) => source[claim] === undefined).map(([, flag]) => flag));
     for (const [name, value] of Object.entries(source)) {
-      if (PROTOCOL_CLAIMS.has(name) || value === undefined) continue;
+      if (PROTOCOL_CLAIMS.has(name) || value === undefined || flagsWithoutValue.has(name)) continue;
       // defineProperty, not assignment: a claim named "__proto__" must stay data, never a prototype.
       Object.defineProperty(out, name, { value: (Array.isArray(value) ? value : [value]).map(toText), enumerable: true, writable: true, configurable: true });
     }

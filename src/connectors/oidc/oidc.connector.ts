@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as client from 'openid-client';
-import { BrokerError, Clock, ErrorCodes } from '../../common';
+import { BrokerError, Clock, ErrorCodes, isStorableDeep } from '../../common';
 import type { OidcProviderSettings, ProviderConfig } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import type { BeginContext, BeginResult, CallbackInput, CompleteContext, UpstreamConnector } from '../connector';
@@ -88,9 +88,10 @@ export class OidcConnector implements UpstreamConnector {
         throw mapError(err, 'oidc.userinfo_failed');
       }
     }
-    // PostgreSQL cannot store NUL, and no legitimate claim carries one.
-    if (JSON.stringify([claims, userinfo ?? null]).includes('\\u0000')) {
-      throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL characters');
+    // NUL and lone surrogates cannot be stored exactly (a subject would silently change), and no
+    // legitimate claim carries them.
+    if (!isStorableDeep(claims) || !isStorableDeep(userinfo ?? null)) {
+      throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL or ill-formed Unicode');
     }
     const authTime = this.checkedAuthTime(claims.auth_time, ctx.upstream);
     const attributes = claimsToAttributes(claims, userinfo);
