@@ -8,4 +8,4 @@ import { Module } from '@nestjs/common';
 export class IdentityModule {}
 
 export type { UpstreamAssertion, CanonicalIdentity, AuthnFacts } from './types';
-export { mapStandardClaims, type EmailVerifiedTrust, type StandardMappingSettings } from './map-standard-claims';
+export { mapStandardClaims, type EmailVerifiedTrust, type StandardMappingSettings } from './map-standard-claims.rules';

@@ -7,7 +7,7 @@ import type { TesseraConfig } from '../config';
 import { LoginService, ensureBinding, readBinding } from '../login/login.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
-import { redirectWith, validateAuthorize } from './validate-authorize';
+import { redirectWith, validateAuthorize } from './validate-authorize.rules';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) and the resume endpoint the login

@@ -6,7 +6,7 @@ import { BrokerError, ErrorCodes } from '../common';
 import { LoginService } from '../login/login.module';
 import { TokenService } from '../tokens/tokens.module';
 import { AuthorizationCodes } from './authorization-codes.service';
-import { claimsForScope } from './claims';
+import { claimsForScope } from './claims.rules';
 import { ClientRegistry, presentedCredentials } from './client-registry';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 

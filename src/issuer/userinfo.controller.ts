@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, UseFilters } fr
 import { BrokerError, ErrorCodes } from '../common';
 import { LoginService } from '../login/login.module';
 import { TokenService } from '../tokens/tokens.module';
-import { claimsForScope } from './claims';
+import { claimsForScope } from './claims.rules';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 
 /** The userinfo endpoint (OIDC Core §5.3), GET or POST, Bearer token (RFC 6750 §2.1, §2.2). */

@@ -7,4 +7,4 @@ export class LinkingModule {}
 
 export { LinkingService, type ResolvedPrincipal, type PrincipalProfile } from './linking.service';
 export { PrincipalEntity, FederatedIdentityEntity } from './entities';
-export { decideLink, type LinkDecision } from './decide';
+export { decideLink, type LinkDecision } from './decide.rules';

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { BrokerError, Clock } from '../common';
 import { isUniqueViolation } from '../database';
 import type { CanonicalIdentity } from '../identity/identity.module';
-import { decideLink, type LinkDecision, type LinkFacts } from './decide';
+import { decideLink, type LinkDecision, type LinkFacts } from './decide.rules';
 import { FederatedIdentityEntity, PrincipalEntity } from './entities';
 
 /** The outcome of resolving a login's identity. */

@@ -10,7 +10,7 @@ import { LinkingService, type PrincipalProfile } from '../linking/linking.module
 import { ExpirySweeper } from '../database';
 import { LoginTransactionEntity } from './login-transaction.entity';
 import { chooserPageHtml } from './pages';
-import { selectProvider } from './select-provider';
+import { selectProvider } from './select-provider.rules';
 import type { AuthorizationRequest, FinishedLogin, LoginOutcome, LoginStep } from './types';
 
 /**

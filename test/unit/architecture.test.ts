@@ -28,12 +28,12 @@ const ALLOWED: Record<string, string[]> = {
 
 /** Files that hold domain rules (DESIGN.md §9): pure functions, tested without Nest. */
 const PURE = [
-  'identity/map-standard-claims.ts',
-  'linking/decide.ts',
-  'login/select-provider.ts',
-  'issuer/validate-authorize.ts',
-  'issuer/claims.ts',
-  'connectors/oidc/claims.ts',
+  'identity/map-standard-claims.rules.ts',
+  'linking/decide.rules.ts',
+  'login/select-provider.rules.ts',
+  'issuer/validate-authorize.rules.ts',
+  'issuer/claims.rules.ts',
+  'connectors/oidc/claims.rules.ts',
   'common/errors.ts',
   'common/html.ts',
   'common/crypto.ts',

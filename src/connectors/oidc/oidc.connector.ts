@@ -4,7 +4,7 @@ import { BrokerError, Clock, ErrorCodes, isStorableDeep } from '../../common';
 import type { OidcProviderSettings, ProviderConfig } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import type { BeginContext, BeginResult, CallbackInput, CompleteContext, UpstreamConnector } from '../connector';
-import { claimsToAttributes } from './claims';
+import { claimsToAttributes } from './claims.rules';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;

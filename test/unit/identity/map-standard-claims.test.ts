@@ -1,5 +1,5 @@
 import { BrokerError } from '../../../src/common';
-import { mapStandardClaims, type EmailVerifiedTrust } from '../../../src/identity/map-standard-claims';
+import { mapStandardClaims, type EmailVerifiedTrust } from '../../../src/identity/map-standard-claims.rules';
 import type { UpstreamAssertion } from '../../../src/identity/types';
 import { assertion } from '../builders';
 

@@ -1,4 +1,4 @@
-import { claimsForScope } from '../../../src/issuer/claims';
+import { claimsForScope } from '../../../src/issuer/claims.rules';
 import type { PrincipalProfile } from '../../../src/linking/linking.module';
 
 const UPDATED = new Date('2026-01-02T03:04:05.999Z');

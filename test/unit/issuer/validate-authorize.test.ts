@@ -1,4 +1,4 @@
-import { redirectWith, validateAuthorize } from '../../../src/issuer/validate-authorize';
+import { redirectWith, validateAuthorize } from '../../../src/issuer/validate-authorize.rules';
 import { clientConfig, clientMap, publicClientConfig } from '../builders';
 
 /** RFC 7636 Appendix B: the S256 challenge of the example verifier (43 chars). */

@@ -1,4 +1,4 @@
-import { decideLink, type LinkDecision } from '../../../src/linking/decide';
+import { decideLink, type LinkDecision } from '../../../src/linking/decide.rules';
 import type { LinkingPolicy } from '../../../src/config/types';
 
 const POLICIES: LinkingPolicy[] = ['none', 'email', 'user-confirmed', 'admin-bound'];

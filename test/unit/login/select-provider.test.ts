@@ -1,5 +1,5 @@
 import { BrokerError } from '../../../src/common';
-import { selectProvider } from '../../../src/login/select-provider';
+import { selectProvider } from '../../../src/login/select-provider.rules';
 import type { ProviderConfig } from '../../../src/config/types';
 import { providerConfig, providerMap } from '../builders';
 

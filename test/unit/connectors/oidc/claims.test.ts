@@ -1,4 +1,4 @@
-import { claimsToAttributes } from '../../../../src/connectors/oidc/claims';
+import { claimsToAttributes } from '../../../../src/connectors/oidc/claims.rules';
 
 type Source = Record<string, unknown> | undefined;
 
