@@ -1,4 +1,4 @@
-import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { Logger as NestLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -7,7 +7,8 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { migrations } from '../migrations';
 import { AppModule, ENTITIES } from './app/app.module';
-import type { Clock } from './common';
+import type { AuthorizationPort } from './authorization/authorization.module';
+import type { Clock, Random } from './common';
 import { loadConfig } from './config';
 import type { TesseraConfig } from './config';
 import { openDatabase, runMigrations } from './database';
@@ -24,6 +25,10 @@ export interface StartOptions {
   host?: string;
   /** Time source (tests). */
   clock?: Clock;
+  /** Randomness source (tests); default node:crypto. */
+  random?: Random;
+  /** Replaces the default authorization port (tests record what reaches it). */
+  authorization?: AuthorizationPort;
   /** Where log lines go (default stdout); tests read them back. */
   logDestination?: DestinationStream;
 }
@@ -50,7 +55,7 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
   let app: NestExpressApplication | undefined;
   try {
     const applied = await runMigrations(db);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, logDestination: opts.logDestination }), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, random: opts.random, authorization: opts.authorization, logDestination: opts.logDestination }), {
       bufferLogs: true,
       abortOnError: false,
     });
@@ -62,7 +67,9 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
     app.use(cookieParser());
-    app.use(securityHeaders(config.env.issuer.startsWith('https://')));
+    app.use(securityHeaders(config.env.https));
+    // DTOs are validated at the edge (DESIGN.md §9): unknown fields refused; plain-object parameters pass through.
+    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
     await opts.beforeInit?.(app);
     await app.listen(opts.port ?? config.env.port, opts.host ?? '0.0.0.0');
     const address = app.getHttpServer().address() as { port: number };

@@ -3,34 +3,47 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
-import { AuditEventEntity } from '../audit/audit.module';
-import type { Clock } from '../common';
+import { AUDIT_ENTITIES } from '../audit/audit.module';
+import { AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
+import type { Clock, Random } from '../common';
 import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
 import { DatabaseModule } from '../database';
-import { AuthorizationCodeEntity, IssuerModule } from '../issuer/issuer.module';
-import { FederatedIdentityEntity, PrincipalEntity } from '../linking/linking.module';
-import { LoginTransactionEntity } from '../login/login.module';
-import { SigningKeyEntity } from '../tokens/tokens.module';
+import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
+import { LINKING_ENTITIES } from '../linking/linking.module';
+import { LOGIN_ENTITIES } from '../login/login.module';
+import { TOKENS_ENTITIES } from '../tokens/tokens.module';
 import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
 import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
 
-/** Every TypeORM entity, from the module that owns it. */
-export const ENTITIES = [PrincipalEntity, FederatedIdentityEntity, LoginTransactionEntity, AuthorizationCodeEntity, SigningKeyEntity, AuditEventEntity];
+/** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
+export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES];
 
-/** The application root: wires configuration, database, logging and the feature modules. */
+/** What the composition root may be handed instead of its defaults (tests, embedding). */
+export interface AppOptions {
+  config: TesseraConfig;
+  dataSource: DataSource;
+  clock?: Clock;
+  random?: Random;
+  /** Replaces the default authorization (every principal may sign in, no roles). */
+  authorization?: AuthorizationPort;
+  logDestination?: DestinationStream;
+}
+
+/** The application root: wires configuration, database, logging, settings slices and the feature modules. */
 @Module({})
 export class AppModule {
-  static forRoot(opts: { config: TesseraConfig; dataSource: DataSource; clock?: Clock; logDestination?: DestinationStream }): DynamicModule {
+  static forRoot(opts: AppOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(loggingParams(opts.config.env.logLevel, opts.logDestination)),
         ConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot(opts.dataSource),
-        CoreModule.forRoot(opts.config, opts.clock),
+        CoreModule.forRoot(opts.config, opts.clock, opts.random),
+        AuthorizationModule.forRoot(opts.authorization),
         IssuerModule,
       ],
       controllers: [HealthController],

@@ -2,21 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, storableDeep, storableText } from '../common';
 import { AuditEventEntity } from './audit-event.entity';
-
-/** What happened, for one audit event. Never put tokens, assertions, secrets or cookies in `details`. */
-export interface AuditEventInput {
-  /** Dotted event type, e.g. `login.started`, `upstream.callback`, `token.issued`. */
-  type: string;
-  outcome: 'success' | 'failure' | 'info';
-  /** Stable reason code (a BrokerError code) for failures and decisions. */
-  reason?: string;
-  providerId?: string;
-  principalId?: string;
-  clientId?: string;
-  /** Hashed login transaction id, which ties together the events of one login. */
-  loginTransactionId?: string;
-  details?: Record<string, unknown>;
-}
+import type { AuditEventInput, AuditSink } from './audit-sink';
 
 /**
  * Writes audit events (DESIGN.md §1: every step writes one) to the append-only `audit_events`
@@ -24,7 +10,7 @@ export interface AuditEventInput {
  * failed, rolled-back login still leaves its failure event behind.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements AuditSink {
   private readonly log = new Logger('audit');
 
   constructor(

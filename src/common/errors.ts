@@ -1,61 +1,47 @@
 /**
- * Stable error codes and the one error type every rejection in Tessera uses (DESIGN.md §7).
+ * The one error type every rejection in Tessera uses (DESIGN.md §7).
  *
- * A code is a dotted, stable string (`oidc.nonce_mismatch`). The edge maps it to an OAuth 2.0
- * error (RFC 6749 §4.1.2.1, §5.2) with {@link oauthErrorFor}; the detail stays in logs and the
- * audit trail and never reaches the browser.
+ * A code is a registered, dotted, stable string (`oidc.nonce_mismatch`, see
+ * {@link ERROR_REGISTRY} in ./error-codes). The registry gives the OAuth error a client is told
+ * (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; OIDC Core §3.1.2.6) and the HTTP status of a direct
+ * answer; the detail stays in logs and the audit trail and never reaches the browser.
  */
-
-/** OAuth 2.0 / OIDC error values that may be shown to a client (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6). */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'unsupported_response_type'
-  | 'invalid_scope'
-  | 'access_denied'
-  | 'server_error'
-  | 'temporarily_unavailable'
-  | 'invalid_token'
-  | 'login_required'
-  | 'request_not_supported'
-  | 'request_uri_not_supported';
+import { ERROR_REGISTRY, isErrorCode, type ErrorCode, type ErrorSpec, type OAuthErrorCode } from './error-codes';
 
 /**
- * A rejection with a stable code.
- * - `code`: stable dotted string, e.g. `login.transaction_unknown`.
- * - `oauthError`: what a client is told (defaults from the code's prefix table).
+ * A rejection with a registered stable code.
+ * - `code`: an {@link ErrorCode}, e.g. `login.transaction_unknown`; an unregistered string does
+ *   not compile, and one smuggled in with a cast throws a `TypeError` here (no silent fallback).
+ * - `oauthError`: what a client is told: the registry's `oauth`, unless `opts.oauthError` overrides it.
+ * - `status`: HTTP status for direct (non-redirect) answers: `opts.status`, else the status that
+ *   goes with an overriding `opts.oauthError`, else the registry's `status`.
  * - `detail`: for logs and audit only; may name fields but never carries secrets or tokens.
- * - `status`: HTTP status for direct (non-redirect) answers.
+ * - `cause`: the underlying error, for logs; absent when not given.
  */
 export class BrokerError extends Error {
   readonly oauthError: OAuthErrorCode;
   readonly status: number;
 
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly detail?: string,
     opts: { oauthError?: OAuthErrorCode; status?: number; cause?: unknown } = {},
   ) {
+    const spec = specOf(code);
     super(detail ? `${code}: ${detail}` : code, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BrokerError';
-    this.oauthError = opts.oauthError ?? oauthErrorFor(code);
-    this.status = opts.status ?? statusFor(this.oauthError);
+    this.oauthError = opts.oauthError ?? spec.oauth;
+    this.status = opts.status ?? (opts.oauthError === undefined ? spec.status : statusForOAuthError(opts.oauthError));
   }
 }
 
-/** Error codes used across modules; each maps to an OAuth error through {@link oauthErrorFor}. */
+/**
+ * Named constants for the codes that several places refer to by name. Only entries referenced
+ * in src/ or test/ are kept; every value is a registered {@link ErrorCode}.
+ */
 export const ErrorCodes = {
   requestInvalid: 'request.invalid',
-  clientUnknown: 'client.unknown',
   clientAuthFailed: 'client.authentication_failed',
-  redirectUriMismatch: 'client.redirect_uri_mismatch',
-  responseTypeUnsupported: 'authorize.response_type_unsupported',
-  scopeInvalid: 'authorize.scope_invalid',
-  pkceRequired: 'authorize.pkce_required',
-  pkceMethodUnsupported: 'authorize.pkce_method_unsupported',
   providerUnknown: 'login.provider_unknown',
   transactionUnknown: 'login.transaction_unknown',
   transactionExpired: 'login.transaction_expired',
@@ -68,36 +54,42 @@ export const ErrorCodes = {
   oidcIssuerMismatch: 'oidc.issuer_mismatch',
   oidcTokenExchangeFailed: 'oidc.token_exchange_failed',
   mappingSubjectMissing: 'mapping.subject_missing',
-  linkingFailed: 'linking.failed',
   codeInvalid: 'token.code_invalid',
   codeReused: 'token.code_reused',
   codeExpired: 'token.code_expired',
   pkceVerifierMismatch: 'token.pkce_mismatch',
   grantTypeUnsupported: 'token.grant_type_unsupported',
   accessTokenInvalid: 'token.access_token_invalid',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
-const prefixTable: Array<[RegExp, OAuthErrorCode]> = [
-  [/\.internal_error$/, 'server_error'],
-  [/^client\.(unknown|authentication_failed)$/, 'invalid_client'],
-  [/^client\./, 'invalid_request'],
-  [/^authorize\.response_type_unsupported$/, 'unsupported_response_type'],
-  [/^authorize\.scope_invalid$/, 'invalid_scope'],
-  [/^token\.grant_type_unsupported$/, 'unsupported_grant_type'],
-  [/^token\.access_token_invalid$/, 'invalid_token'],
-  [/^token\./, 'invalid_grant'],
-  [/^upstream\.unreachable$/, 'temporarily_unavailable'],
-  [/^(upstream|oidc|saml|mapping|linking)\./, 'access_denied'],
-  [/^(login|authorize|request)\./, 'invalid_request'],
-];
-
-/** Maps a stable code to the OAuth error a client sees (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1). */
-export function oauthErrorFor(code: string): OAuthErrorCode {
-  for (const [re, err] of prefixTable) if (re.test(code)) return err;
-  return 'server_error';
+/**
+ * The OAuth error a client sees for a registered code: a registry lookup, nothing else
+ * (RFC 6749 §4.1.2.1 for authorization errors, §5.2 for token errors; RFC 6750 §3.1 for
+ * bearer-token errors; OIDC Core §3.1.2.6 for `login_required` and the request-object errors).
+ * @throws TypeError for a string that is not registered (only reachable through a cast).
+ */
+export function oauthErrorFor(code: ErrorCode): OAuthErrorCode {
+  return specOf(code).oauth;
 }
 
-function statusFor(err: OAuthErrorCode): number {
+/**
+ * The OAuth error for a code read back from storage or another untyped source (audit rows,
+ * stored login outcomes written by another version). This is the one documented path where an
+ * unknown code has an answer: `server_error` (RFC 6749 §4.1.2.1: "an unexpected condition"),
+ * because a code Tessera no longer registers says nothing a client could act on. Code that
+ * raises errors uses {@link oauthErrorFor} and {@link BrokerError}, which never guess.
+ */
+export function oauthErrorForStored(code: string): OAuthErrorCode {
+  return isErrorCode(code) ? ERROR_REGISTRY[code].oauth : 'server_error';
+}
+
+function specOf(code: ErrorCode): ErrorSpec {
+  if (!isErrorCode(code)) throw new TypeError(`unregistered error code ${JSON.stringify(code)} (add it to src/common/error-codes.ts)`);
+  return ERROR_REGISTRY[code];
+}
+
+/** The status that goes with an explicitly chosen OAuth error (RFC 6749 §5.2, RFC 6750 §3.1). */
+function statusForOAuthError(err: OAuthErrorCode): number {
   switch (err) {
     case 'invalid_client':
     case 'invalid_token':

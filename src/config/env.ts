@@ -114,6 +114,7 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
 
   const value: TesseraEnv = {
     issuer,
+    https: issuer.startsWith('https://'),
     port: int('PORT', ENV_DEFAULTS.port, 0, 65535),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     dataDir,

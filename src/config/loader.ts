@@ -3,7 +3,7 @@ import { checkEnv } from './env';
 import { listConfigFiles, readYamlMapping, WHOLE_DIRECTORY, displayPath } from './files';
 import { buildClient, CLIENT_SECRET_FIELDS } from './schema/client.schema';
 import { FieldProblems, type FieldProblem } from './schema/problems';
-import { buildProvider, PROVIDER_SECRET_FIELDS } from './schema/provider.schema';
+import { buildProvider, PROTOCOL_SCHEMAS, PROVIDER_SECRET_FIELDS } from './schema/provider.schema';
 import { ConfigError, type ClientConfig, type ConfigProblem, type ProviderConfig, type TesseraConfig } from './types';
 
 /**
@@ -36,8 +36,8 @@ export function loadProviders(dir: string, env: NodeJS.ProcessEnv, cwd: string =
   }
   const owner = new Map<string, string>();
   for (const p of result.items.values()) {
-    if (env.NODE_ENV === 'production' && p.oidc?.allowInsecureRequests) {
-      result.problems.push({ file: displayPath(p.file, cwd), field: 'oidc.allowInsecureRequests', reason: 'is not allowed when NODE_ENV=production' });
+    if (env.NODE_ENV === 'production' && isInsecure(p)) {
+      result.problems.push({ file: displayPath(p.file, cwd), field: `${p.protocol}.allowInsecureRequests`, reason: 'is not allowed when NODE_ENV=production' });
     }
     for (const domain of p.homeRealm.domains) {
       const other = owner.get(domain);
@@ -98,4 +98,9 @@ function loadDir<T>(
     for (const p of fileProblems.toArray()) problems.push({ file: f.display, ...p });
   }
   return { items, problems };
+}
+
+/** True when the provider's protocol settings allow plain-http upstream calls. */
+function isInsecure(p: ProviderConfig): boolean {
+  return PROTOCOL_SCHEMAS[p.protocol].insecure(p[p.protocol]);
 }

@@ -22,16 +22,30 @@ export interface OidcProviderSettings {
   fetchUserinfo: boolean;
   /** Allow http:// upstream URLs (demo and tests only). Default false. */
   allowInsecureRequests: boolean;
+  /**
+   * How the IdP returns its answer: `query` (a redirect, RFC 6749 §4.1.2) or `form_post` (OAuth 2.0
+   * Form Post Response Mode: an auto-submitted cross-site POST). Default query.
+   */
+  responseMode: 'query' | 'form_post';
 }
 
-/** One upstream identity provider: providers/<id>.yaml; the file stem is the id. */
-export interface ProviderConfig {
+/**
+ * Typed settings per upstream protocol, keyed by protocol name (DESIGN.md §9). A protocol adds
+ * its entry here, its schema file under schema/, and its connector folder.
+ */
+export interface ProtocolSettings {
+  oidc: OidcProviderSettings;
+}
+
+/** Upstream protocols with a connector. */
+export type Protocol = keyof ProtocolSettings;
+
+/** What every provider file has, whatever its protocol. */
+export interface ProviderCommon {
   id: string;
   /** Absolute path of the file it came from (for error messages). */
   file: string;
   displayName: string;
-  protocol: 'oidc' | 'saml';
-  oidc?: OidcProviderSettings;
   /** Where the immutable subject comes from. For OIDC: a claim name, default `sub`. */
   subject: { claim?: string; from?: 'nameId' };
   trust: {
@@ -42,6 +56,15 @@ export interface ProviderConfig {
   linking: { policy: LinkingPolicy; onConflict?: LinkingPolicy };
   homeRealm: { domains: string[] };
 }
+
+/** A provider of protocol `P`: the common fields, `protocol: P`, and its settings under the key `P` (`oidc:`). */
+export type ProviderConfigOf<P extends Protocol> = ProviderCommon & { protocol: P } & { [K in P]: ProtocolSettings[K] };
+
+/**
+ * One upstream identity provider: providers/<id>.yaml; the file stem is the id. A discriminated
+ * union on `protocol`: `if (p.protocol === 'oidc') p.oidc` is typed.
+ */
+export type ProviderConfig = { [P in Protocol]: ProviderConfigOf<P> }[Protocol];
 
 /** How a client authenticates at the token endpoint (RFC 7591 §2, OIDC Core §9). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -77,6 +100,8 @@ export interface ClientConfig {
 export interface TesseraEnv {
   /** Public base URL of this broker; `iss` of every token. Default http://localhost:3000. No trailing slash. */
   issuer: string;
+  /** True when the issuer is https: cookies get `__Host-` and `Secure`, answers get HSTS. Computed once, here. */
+  https: boolean;
   /** HTTP port. Default 3000. */
   port: number;
   /** postgres://… selects a PostgreSQL server; absent = embedded PGlite. */

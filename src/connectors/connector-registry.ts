@@ -1,20 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BrokerError } from '../common';
-import { UPSTREAM_CONNECTORS, type UpstreamConnector } from './connector';
+import { Clock } from '../common';
+import type { ProviderConfig } from '../config';
+import { CONNECTOR_FACTORIES, CONNECTOR_SETTINGS, type ConnectorContext, type ConnectorFactory, type ConnectorSettings, type UpstreamConnector } from './connector';
 
-/** Connectors by protocol name (DESIGN.md §9). */
+/**
+ * One connector instance per configured provider, made at start by the factory registered for
+ * the provider's protocol (DESIGN.md §9). Per-provider caches (discovery documents, metadata,
+ * keys) live in those instances.
+ */
 @Injectable()
 export class ConnectorRegistry {
-  private readonly byProtocol: ReadonlyMap<string, UpstreamConnector>;
+  private readonly byProvider = new Map<string, UpstreamConnector>();
 
-  constructor(@Inject(UPSTREAM_CONNECTORS) connectors: UpstreamConnector[]) {
-    this.byProtocol = new Map(connectors.map((c) => [c.protocol, c]));
+  /** @throws Error at start when a configured provider's protocol has no factory (a wiring bug, not bad input). */
+  constructor(
+    @Inject(CONNECTOR_SETTINGS) settings: ConnectorSettings,
+    @Inject(CONNECTOR_FACTORIES) factories: ConnectorFactory[],
+    @Inject(Clock) clock: Clock,
+  ) {
+    const byProtocol = new Map(factories.map((f) => [f.protocol, f]));
+    for (const provider of settings.providers.values()) {
+      const factory = byProtocol.get(provider.protocol);
+      if (!factory) throw new Error(`no connector factory for protocol ${provider.protocol} (provider ${provider.id})`);
+      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock }));
+    }
   }
 
-  /** @throws BrokerError `login.protocol_unsupported` when no connector speaks `protocol`. */
-  get(protocol: string): UpstreamConnector {
-    const c = this.byProtocol.get(protocol);
-    if (!c) throw new BrokerError('login.protocol_unsupported', `no connector for protocol ${protocol}`);
-    return c;
+  /** The connector of `providerId`, or undefined for an unknown provider. */
+  forProvider(providerId: string): UpstreamConnector | undefined {
+    return this.byProvider.get(providerId);
   }
+}
+
+function create(factory: ConnectorFactory, provider: ProviderConfig, ctx: ConnectorContext): UpstreamConnector {
+  // The registry matched factory.protocol to provider.protocol, so the provider has that protocol's settings.
+  return (factory as ConnectorFactory<typeof provider.protocol>).create(provider, ctx);
 }

@@ -1,16 +1,50 @@
-import type { ProviderConfig } from '../config';
+import type { Clock } from '../common';
+import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
 
-/** What a connector asks the login flow to store with the login transaction (opaque to the flow). */
-export type UpstreamState = Record<string, string>;
+/**
+ * The connector seam (DESIGN.md §9, after Dex): a small base interface every upstream protocol
+ * implements, plus optional capabilities found with type guards. One connector instance serves
+ * one provider and owns that provider's caches. Connectors name their endpoints; the login flow
+ * routes `federation/:protocol/:provider/:endpoint` to them, so a new protocol is a new folder
+ * here and a settings schema in config/schema/, nothing else.
+ */
 
-/** Input to {@link UpstreamConnector.begin}. */
+/** A JSON value: what a connector may ask the login flow to keep until the IdP answers. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** How the browser is sent upstream. */
+export type UpstreamStep =
+  /** A top-level redirect (OIDC authorization request, SAML HTTP-Redirect binding). */
+  | { kind: 'redirect'; url: string }
+  /** An auto-submitted form (SAML HTTP-POST binding). The page is rendered by the login flow under its CSP. */
+  | { kind: 'form_post'; action: string; fields: Readonly<Record<string, string>> };
+
+/** One HTTP endpoint a connector owns under `federation/<protocol>/<provider>/<name>`. */
+export interface EndpointSpec {
+  /** Methods it answers; any other method is refused with 405 and an `Allow` header. */
+  methods: ReadonlyArray<'GET' | 'POST'>;
+  /**
+   * `answer`: the IdP's answer to a login (OIDC callback, SAML ACS), handled by {@link UpstreamConnector.complete};
+   * `document`: a public document (SAML metadata, JWKS), served by {@link DocumentCapable.document}.
+   */
+  role: 'answer' | 'document';
+}
+
+/** An HTTP request that reached one of a connector's endpoints, as plain JSON (it may be parked and replayed). */
+export interface UpstreamInput {
+  method: 'GET' | 'POST';
+  /** The query string including its `?`, or ''. */
+  search: string;
+  /** Form fields of a POST (application/x-www-form-urlencoded); {} for GET. Every value a single string. */
+  body: Readonly<Record<string, string>>;
+}
+
+/** What the login flow passes to {@link UpstreamConnector.begin}. */
 export interface BeginContext {
   /** The login transaction handle; the connector carries it upstream (OIDC state, SAML RelayState). */
   handle: string;
-  /** Where the IdP must send the browser back, e.g. `${issuer}/federation/oidc/<provider>/callback`. */
-  callbackUrl: string;
-  /** Passed on to the IdP when the protocol supports it (OIDC login_hint). */
+  /** Passed on to the IdP when the protocol supports it (OIDC login_hint, SAML Subject). */
   loginHint?: string;
   /** The app demands a fresh authentication (OIDC prompt=login, SAML ForceAuthn). */
   forceAuthn?: boolean;
@@ -18,41 +52,96 @@ export interface BeginContext {
   maxAge?: number;
 }
 
-/** Where to send the browser, and what to keep until the IdP answers. */
-export interface BeginResult {
-  redirectUrl: string;
-  upstream: UpstreamState;
-}
-
-/** The IdP's answer as it reached Tessera. */
-export interface CallbackInput {
-  /** The full URL the answer arrived at, including the query. */
-  url: URL;
-  /** Form fields of a POST answer (SAML), empty for OIDC. */
-  body: Record<string, string>;
-}
-
-/** Input to {@link UpstreamConnector.complete}. */
-export interface CompleteContext extends CallbackInput {
-  callbackUrl: string;
-  /** What `begin` asked to store. */
-  upstream: UpstreamState;
+/** Where to send the browser, and the connector's typed state to keep with the login transaction. */
+export interface BeginResult<S extends JsonValue> {
+  step: UpstreamStep;
+  state: S;
 }
 
 /**
- * One upstream protocol (DESIGN.md §9: registered by protocol name, so a protocol is a folder).
- * A connector validates everything its protocol requires and returns an UpstreamAssertion;
- * nothing downstream ever sees a protocol object.
+ * One upstream provider, spoken to in one protocol. Validates everything its protocol requires
+ * and returns an UpstreamAssertion; nothing downstream ever sees a protocol object.
+ * @typeParam S the connector's own state kept between begin and complete (JSON).
  */
-export interface UpstreamConnector {
-  readonly protocol: ProviderConfig['protocol'];
+export interface UpstreamConnector<S extends JsonValue = JsonValue> {
+  readonly protocol: Protocol;
+  readonly providerId: string;
+  /** The endpoints it owns, by name (`callback`, `acs`, `metadata`, `slo`, `backchannel-logout`). */
+  readonly endpoints: Readonly<Record<string, EndpointSpec>>;
+  /** The absolute URL of one of its endpoints. @throws Error for a name it does not own. */
+  endpointUrl(name: string): string;
   /** Builds the upstream request. @throws BrokerError `upstream.unreachable` when the IdP cannot be reached. */
-  begin(provider: ProviderConfig, ctx: BeginContext): Promise<BeginResult>;
-  /** Reads the login transaction handle out of an answer (OIDC `state`, SAML `RelayState`). */
-  transactionHandle(input: CallbackInput): string | undefined;
-  /** Validates the answer. @throws BrokerError with a stable code (`oidc.*`, `upstream.*`, `mapping.*`). */
-  complete(provider: ProviderConfig, ctx: CompleteContext): Promise<UpstreamAssertion>;
+  begin(ctx: BeginContext): Promise<BeginResult<S>>;
+  /**
+   * Reads the login transaction handle out of an answer (OIDC `state`, SAML `RelayState`), or
+   * undefined when the answer is malformed or carries none.
+   */
+  transactionHandle(endpoint: string, input: UpstreamInput): string | undefined;
+  /**
+   * Validates the answer against the state `begin` returned.
+   * @throws BrokerError with a stable code (`oidc.*`, `saml.*`, `upstream.*`, `mapping.subject_missing`).
+   */
+  complete(endpoint: string, input: UpstreamInput, state: S): Promise<UpstreamAssertion>;
 }
 
-/** Injection token for the list of connectors. */
-export const UPSTREAM_CONNECTORS = 'UPSTREAM_CONNECTORS';
+/** Capability: serves public documents at its `document` endpoints (SAML SP metadata, the client's JWKS). */
+export interface DocumentCapable {
+  /** @returns the document body and its media type. @throws BrokerError `login.endpoint_unknown`. */
+  document(endpoint: string): Promise<{ contentType: string; body: string }>;
+}
+
+/** Capability: accepts answers nobody asked for (SAML IdP-initiated SSO), where the provider file allows it. */
+export interface IdpInitiatedCapable {
+  /** Validates an unsolicited answer. @throws BrokerError when refused. */
+  completeUnsolicited(endpoint: string, input: UpstreamInput): Promise<UpstreamAssertion>;
+}
+
+/** Capability: ends the upstream session (SAML SLO, OIDC RP-initiated logout). */
+export interface LogoutCapable {
+  /** Where to send the browser to end the upstream session identified by `upstreamSessionId`. */
+  beginLogout(ctx: { upstreamSessionId?: string; subject: string; handle: string }): Promise<UpstreamStep>;
+}
+
+/** Type guard for {@link DocumentCapable}. */
+export function isDocumentCapable(c: UpstreamConnector): c is UpstreamConnector & DocumentCapable {
+  return typeof (c as Partial<DocumentCapable>).document === 'function';
+}
+
+/** Type guard for {@link IdpInitiatedCapable}. */
+export function isIdpInitiatedCapable(c: UpstreamConnector): c is UpstreamConnector & IdpInitiatedCapable {
+  return typeof (c as Partial<IdpInitiatedCapable>).completeUnsolicited === 'function';
+}
+
+/** Type guard for {@link LogoutCapable}. */
+export function isLogoutCapable(c: UpstreamConnector): c is UpstreamConnector & LogoutCapable {
+  return typeof (c as Partial<LogoutCapable>).beginLogout === 'function';
+}
+
+/** What every connector instance gets from the registry besides its provider's settings. */
+export interface ConnectorContext {
+  /** Tessera's public base URL (no trailing slash); endpoint URLs hang below it. */
+  issuer: string;
+  clock: Clock;
+}
+
+/** Makes the connector of one provider; one factory per protocol, registered by protocol name. */
+export interface ConnectorFactory<P extends Protocol = Protocol> {
+  readonly protocol: P;
+  create(provider: ProviderConfigOf<P>, ctx: ConnectorContext): UpstreamConnector;
+}
+
+/** The settings slice of connectors/: the issuer and the providers (DESIGN.md §2). */
+export interface ConnectorSettings {
+  issuer: string;
+  providers: ReadonlyMap<string, ProviderConfig>;
+}
+
+/** Injection token of {@link ConnectorSettings}. */
+export const CONNECTOR_SETTINGS = 'CONNECTOR_SETTINGS';
+/** Injection token for the list of {@link ConnectorFactory} instances. */
+export const CONNECTOR_FACTORIES = 'CONNECTOR_FACTORIES';
+
+/** `<issuer>/federation/<protocol>/<provider>/<endpoint>`: the one URL shape of every connector endpoint. */
+export function federationUrl(issuer: string, protocol: string, providerId: string, endpoint: string): string {
+  return `${issuer}/federation/${protocol}/${encodeURIComponent(providerId)}/${encodeURIComponent(endpoint)}`;
+}

@@ -1,21 +1,31 @@
 import { Module } from '@nestjs/common';
-import { UPSTREAM_CONNECTORS } from './connector';
+import { CONNECTOR_FACTORIES } from './connector';
 import { ConnectorRegistry } from './connector-registry';
-import { OidcConnector } from './oidc/oidc.connector';
+import { OidcConnectorFactory } from './oidc/oidc.connector';
 
 /**
- * Upstream protocol adapters, registered by protocol name. A new protocol adds its connector
- * to the factory list below and nothing else. Exports {@link ConnectorRegistry}.
+ * Upstream protocol plug-ins (DESIGN.md §9). A new protocol is its folder here plus one entry in
+ * the factory list below, and its settings schema in config/schema/ (config/ may not import
+ * connectors/); the login flow's generic route `federation/:protocol/:provider/:endpoint` and the
+ * registry need no change. The settings slice `CONNECTOR_SETTINGS` is provided by the
+ * composition root. Exports {@link ConnectorRegistry}.
  */
 @Module({
-  providers: [
-    OidcConnector,
-    { provide: UPSTREAM_CONNECTORS, useFactory: (oidc: OidcConnector) => [oidc], inject: [OidcConnector] },
-    ConnectorRegistry,
-  ],
+  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory()] }, ConnectorRegistry],
   exports: [ConnectorRegistry],
 })
 export class ConnectorsModule {}
 
 export { ConnectorRegistry } from './connector-registry';
-export type { UpstreamConnector, BeginResult, UpstreamState, CallbackInput } from './connector';
+export {
+  CONNECTOR_SETTINGS,
+  isDocumentCapable,
+  isIdpInitiatedCapable,
+  isLogoutCapable,
+  type ConnectorSettings,
+  type EndpointSpec,
+  type JsonValue,
+  type UpstreamConnector,
+  type UpstreamInput,
+  type UpstreamStep,
+} from './connector';

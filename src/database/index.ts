@@ -1,4 +1,7 @@
+/** Public surface of database/ (DESIGN.md §2): the DataSource wiring, migrations, the claim-once helper and the one-time-key ports. */
 export { openDatabase, runMigrations, type OpenDatabase, type DatabaseSettings } from './data-source';
 export { DatabaseModule } from './database.module';
 export { isUniqueViolation } from './errors';
 export { ExpirySweeper, type ExpiringTable } from './expiry-sweeper';
+export { claimOnce } from './claim-once';
+export { ReplayCache, RequestIdStore, OneTimeKeys } from './one-time-keys';

@@ -1,5 +1,6 @@
 /**
- * The two value types that cross the connector → identity → linking boundary (DESIGN.md §3).
+ * The value types that cross the connector → identity → linking boundary (DESIGN.md §3), and the
+ * draft that flows between the mapping steps inside identity/ (DESIGN.md §1 step 5).
  * Nothing downstream of a connector ever sees a protocol object.
  */
 
@@ -47,3 +48,38 @@ export interface CanonicalIdentity {
   attributes: Record<string, unknown>;
   authn: AuthnFacts;
 }
+
+/**
+ * What an extraction step (the standard OIDC claims today; CEL mappings and vendor presets later)
+ * makes of an assertion, before the trust step and group namespacing (issue 5 item 6).
+ *
+ * By construction it cannot say an address is verified: there is no `emailVerified` here, only
+ * the IdP's own word ({@link IdentityDraft.emailVerifiedClaim}), which only the trust step
+ * (`applyTrust`) turns into a verdict. Neither does it carry the provider id, issuer or
+ * authentication facts: those come from the connector's assertion, never from a mapping.
+ */
+export interface IdentityDraft {
+  /** The immutable subject (non-blank; the linking key with the provider id). */
+  readonly subject: string;
+  /** A normalized addr-spec (see `normalizeEmail`), or undefined when none usable was sent. */
+  readonly email?: string;
+  /**
+   * The IdP's `email_verified` values as sent, null and "" removed; `[]` = not sent. Raw words
+   * ("true", "false", anything else), never interpreted here.
+   */
+  readonly emailVerifiedClaim: readonly string[];
+  readonly name?: string;
+  readonly givenName?: string;
+  readonly familyName?: string;
+  readonly preferredUsername?: string;
+  /** Group names as the IdP sent them, NOT namespaced (null and "" removed, order kept). */
+  readonly groups: readonly string[];
+  /** Mapped extras declared in the provider file (none from the standard claims). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** A draft after the trust step: the IdP's word on verification replaced by the verdict. */
+export type TrustedDraft = Omit<IdentityDraft, 'emailVerifiedClaim'> & {
+  /** true only when the trust settings let this IdP vouch for this address (see `applyTrust`). */
+  readonly emailVerified: boolean | 'unknown';
+};

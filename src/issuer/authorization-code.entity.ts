@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { LoginGrant } from '../login/login.module';
 
-/** An issued authorization code, stored as its SHA-256 only. Single use, short-lived. Times in UTC. */
+/**
+ * An issued authorization code, stored as its SHA-256 only. Single use, short-lived. Carries the
+ * login's grant value as it was produced (DESIGN.md §9 "One grant value"). Times in UTC.
+ */
 @Entity('authorization_codes')
 export class AuthorizationCodeEntity {
   @PrimaryColumn({ name: 'code_hash', type: 'text' })
@@ -21,12 +25,8 @@ export class AuthorizationCodeEntity {
   codeChallenge!: string | null;
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: string | null;
-  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
-  authTime!: Date | null;
-  @Column({ type: 'text', nullable: true })
-  acr!: string | null;
-  @Column({ type: 'jsonb', nullable: true })
-  amr!: string[] | null;
+  @Column({ type: 'jsonb' })
+  grant!: LoginGrant;
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
   @Column({ name: 'expires_at', type: 'timestamptz' })

@@ -1,23 +1,18 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.module';
-import { BrokerError, Clock, ErrorCodes, constantTimeEqual, randomToken, sha256 } from '../common';
-import { TESSERA_CONFIG } from '../config';
-import type { TesseraConfig } from '../config';
-import type { AuthorizationRequest, LoginOutcome } from '../login/login.module';
-import { ExpirySweeper } from '../database';
+import { AuditSink } from '../audit/audit.module';
+import { BrokerError, Clock, ErrorCodes, Random, sha256 } from '../common';
+import { ExpirySweeper, claimOnce } from '../database';
+import type { AuthorizationRequest, LoginGrant } from '../login/login.module';
 import { AuthorizationCodeEntity } from './authorization-code.entity';
+import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
+import { isPkceValue, verifierMatches } from './pkce.rules';
 
-/** What redeeming a code yields. Times in seconds. */
+/** What redeeming a code yields: the login's grant, unchanged, and the request's scope and nonce. */
 export interface RedeemedCode {
-  principalId: string;
-  providerId: string;
+  grant: LoginGrant;
   scope: string;
   nonce?: string;
-  authTime?: number;
-  acr?: string;
-  amr?: string[];
 }
 
 /** What the token request presents with a code (RFC 6749 §4.1.3, RFC 7636 §4.5). */
@@ -28,45 +23,42 @@ export interface RedeemRequest {
   codeVerifier: unknown;
 }
 
-const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/; // RFC 7636 §4.1
-
 /**
  * Authorization codes (RFC 6749 §4.1.2): 256-bit random, stored as SHA-256, single use, short
- * lived (TESSERA_CODE_TTL_SECONDS). Redemption is one conditional UPDATE, so two instances racing
- * on one code produce one winner (DESIGN.md §8).
+ * lived (TESSERA_CODE_TTL_SECONDS), carrying the login's grant. Redemption spends the code with
+ * `claimOnce`, so two instances racing on one code produce one winner (DESIGN.md §8).
  */
 @Injectable()
 export class AuthorizationCodes {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
-    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(Random) private readonly random: Random,
+    @Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings,
+    @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(ExpirySweeper) sweeper: ExpirySweeper,
   ) {
     // Kept an hour past expiry, so a replayed code is still recognised and audited as reuse.
     sweeper.register({ table: 'authorization_codes', column: 'expires_at', graceSeconds: 3600 });
   }
 
-  /** Issues a code for a successful login. @returns the code (only ever in the redirect). */
-  async issue(request: AuthorizationRequest, outcome: Extract<LoginOutcome, { ok: true }>): Promise<string> {
-    const code = randomToken(32);
+  /** Issues a code for a granted login. @returns the code (only ever in the redirect). */
+  async issue(request: AuthorizationRequest, grant: LoginGrant): Promise<string> {
+    const code = this.random.token(32);
     const now = this.clock.now();
-    await this.dataSource.getRepository(AuthorizationCodeEntity).insert({
+    await this.repo().insert({
       codeHash: sha256(code),
       clientId: request.clientId,
       redirectUri: request.redirectUri,
-      principalId: outcome.principalId,
-      providerId: outcome.providerId,
+      principalId: grant.principalId,
+      providerId: grant.providerId,
       scope: request.scope,
       nonce: request.nonce ?? null,
       codeChallenge: request.codeChallenge ?? null,
       codeChallengeMethod: request.codeChallengeMethod ?? null,
-      authTime: outcome.authTime === undefined ? null : new Date(outcome.authTime * 1000),
-      acr: outcome.acr ?? null,
-      amr: outcome.amr ?? null,
+      grant,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.env.authorizationCodeTtlSeconds * 1000),
+      expiresAt: new Date(now.getTime() + this.settings.authorizationCodeTtlSeconds * 1000),
       consumedAt: null,
     });
     return code;
@@ -84,8 +76,7 @@ export class AuthorizationCodes {
   async redeem(req: RedeemRequest): Promise<RedeemedCode> {
     const hash = sha256(req.code);
     const now = this.clock.now();
-    const repo = this.dataSource.getRepository(AuthorizationCodeEntity);
-    const code = await repo.findOneBy({ codeHash: hash });
+    const code = await this.repo().findOneBy({ codeHash: hash });
     if (!code || code.clientId !== req.clientId || code.consumedAt || code.expiresAt <= now) throw await this.whyUnusable(hash, req.clientId);
     // Checked before the code is spent: a caller without the right redirect_uri and verifier
     // (an intercepted code) can neither use the code nor burn it for the real client.
@@ -93,33 +84,18 @@ export class AuthorizationCodes {
       throw new BrokerError(ErrorCodes.codeInvalid, 'redirect_uri differs from the authorization request');
     }
     if (code.codeChallenge) {
-      if (typeof req.codeVerifier !== 'string' || !VERIFIER.test(req.codeVerifier)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier missing or malformed');
-      const computed = createHash('sha256').update(req.codeVerifier, 'ascii').digest('base64url');
-      if (!constantTimeEqual(computed, code.codeChallenge)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier does not match');
+      if (!isPkceValue(req.codeVerifier)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier missing or malformed');
+      if (!verifierMatches(req.codeVerifier, code.codeChallenge)) throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier does not match');
     } else if (req.codeVerifier !== undefined) {
       throw new BrokerError(ErrorCodes.pkceVerifierMismatch, 'code_verifier sent for a code issued without PKCE');
     }
-    // One conditional UPDATE spends it: of two racing requests (any instances), one wins.
-    const spent = await repo
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: now })
-      .where('code_hash = :hash AND consumed_at IS NULL AND expires_at > :now', { hash, now })
-      .execute();
-    if (!spent.affected) throw await this.whyUnusable(hash, req.clientId);
-    return {
-      principalId: code.principalId,
-      providerId: code.providerId,
-      scope: code.scope,
-      nonce: code.nonce ?? undefined,
-      authTime: code.authTime ? Math.floor(code.authTime.getTime() / 1000) : undefined,
-      acr: code.acr ?? undefined,
-      amr: code.amr ?? undefined,
-    };
+    const spent = await claimOnce(this.dataSource, AuthorizationCodeEntity, { consumedAt: now }, 'code_hash = :hash AND consumed_at IS NULL AND expires_at > :now', { hash, now });
+    if (!spent) throw await this.whyUnusable(hash, req.clientId);
+    return { grant: spent.grant, scope: spent.scope, nonce: spent.nonce ?? undefined };
   }
 
   private async whyUnusable(hash: string, clientId: string): Promise<BrokerError> {
-    const row = await this.dataSource.getRepository(AuthorizationCodeEntity).findOneBy({ codeHash: hash });
+    const row = await this.repo().findOneBy({ codeHash: hash });
     if (!row || row.clientId !== clientId) return new BrokerError(ErrorCodes.codeInvalid, 'unknown code or issued to another client');
     if (row.consumedAt) {
       // RFC 6749 §4.1.2: a reused code is an attack signal. Tokens issued from it become revocable
@@ -128,5 +104,9 @@ export class AuthorizationCodes {
       return new BrokerError(ErrorCodes.codeReused, 'authorization code already used');
     }
     return new BrokerError(ErrorCodes.codeExpired, 'authorization code expired');
+  }
+
+  private repo() {
+    return this.dataSource.getRepository(AuthorizationCodeEntity);
   }
 }

@@ -1,32 +1,27 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AuditService } from '../audit/audit.module';
-import { BrokerError, ErrorCodes, errorPageHtml } from '../common';
-import { TESSERA_CONFIG } from '../config';
-import type { TesseraConfig } from '../config';
-import { LoginService, ensureBinding, readBinding } from '../login/login.module';
+import { AuditSink } from '../audit/audit.module';
+import { BrokerError, ErrorCodes, errorPageHtml, htmlPage, escapeHtml } from '../common';
+import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin } from '../login/login.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
+import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 import { redirectWith, validateAuthorize } from './validate-authorize.rules';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) and the resume endpoint the login
- * flow returns to. Successful logins get a code (with `iss`, RFC 9207); failures after the
+ * flow returns to. Granted logins get a code (with `iss`, RFC 9207); failures after the
  * redirect_uri is trusted become OAuth error redirects; the rest become pages.
  */
 @Controller('oauth2/authorize')
 export class AuthorizeController {
-  private readonly secure: boolean;
-
   constructor(
-    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    @Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings,
     @Inject(ClientRegistry) private readonly clients: ClientRegistry,
     @Inject(LoginService) private readonly login: LoginService,
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
-    @Inject(AuditService) private readonly audit: AuditService,
-  ) {
-    this.secure = config.env.issuer.startsWith('https://');
-  }
+    @Inject(AuditSink) private readonly audit: AuditSink,
+  ) {}
 
   @Get()
   async authorize(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -43,9 +38,9 @@ export class AuthorizeController {
     }
     const request = check.request;
     try {
-      const step = await this.login.start(request, ensureBinding(req, res, this.secure));
-      if (step.kind === 'redirect') res.redirect(303, step.url);
-      else res.type('html').send(step.html);
+      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https));
+      if (step.kind === 'done') await this.answer(res, step.finished);
+      else sendStep(res, step);
     } catch (err) {
       if (err instanceof BrokerError && err.code !== ErrorCodes.upstreamUnreachable) {
         res.redirect(303, this.errorRedirect(request.redirectUri, request.state, err.oauthError, err.code));
@@ -59,26 +54,38 @@ export class AuthorizeController {
   @Get('resume')
   async resume(@Query('login') resume: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof resume !== 'string' || resume === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token missing');
-    const finished = await this.login.finish(resume, readBinding(req, this.secure));
+    await this.answer(res, await this.login.finish(resume, readBinding(req, this.settings.https)));
+  }
+
+  /** Answers the app for a finished login: a code, an OAuth error redirect, or (pending linking) a page. */
+  private async answer(res: Response, finished: FinishedLogin): Promise<void> {
     const { request, outcome } = finished;
-    if (!outcome.ok) {
-      res.redirect(303, this.errorRedirect(request.redirectUri, request.state, outcome.oauthError, outcome.code));
-      return;
+    switch (outcome.kind) {
+      case 'failed':
+        res.redirect(303, this.errorRedirect(request.redirectUri, request.state, outcome.oauthError, outcome.code));
+        return;
+      case 'pending':
+        res.type('html').send(htmlPage('Almost there', `<h1>Almost there</h1><p>${escapeHtml(outcome.waitingFor === 'admin' ? 'An administrator must approve linking this account.' : 'Confirm linking this account to continue.')}</p>`));
+        return;
+      case 'granted': {
+        const { grant } = outcome;
+        const code = await this.codes.issue(request, grant);
+        await this.audit.record({
+          type: 'authorize.code_issued',
+          outcome: 'success',
+          clientId: request.clientId,
+          principalId: grant.principalId,
+          providerId: grant.providerId,
+          loginTransactionId: finished.transactionId,
+        });
+        res.redirect(303, redirectWith(request.redirectUri, { code, state: request.state, iss: this.settings.issuer }));
+        return;
+      }
     }
-    const code = await this.codes.issue(request, outcome);
-    await this.audit.record({
-      type: 'authorize.code_issued',
-      outcome: 'success',
-      clientId: request.clientId,
-      principalId: outcome.principalId,
-      providerId: outcome.providerId,
-      loginTransactionId: finished.transactionId,
-    });
-    res.redirect(303, redirectWith(request.redirectUri, { code, state: request.state, iss: this.config.env.issuer }));
   }
 
   /** An OAuth error redirect (RFC 6749 §4.1.2.1): the description is the stable code only. */
   private errorRedirect(redirectUri: string, state: string | undefined, error: string, code: string): string {
-    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.config.env.issuer });
+    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.settings.issuer });
   }
 }

@@ -1,11 +1,11 @@
-import type { PrincipalProfile } from '../login/login.module';
+import type { PrincipalClaims } from '../linking/linking.module';
 
 /**
  * The user claims a scope releases (OIDC Core §5.4): `email` → email, email_verified;
  * `profile` → name, given_name, family_name, preferred_username, updated_at. Pure.
  * Absent values are left out rather than sent as null.
  */
-export function claimsForScope(profile: PrincipalProfile, scope: string): Record<string, unknown> {
+export function claimsForScope(profile: PrincipalClaims, scope: string): Record<string, unknown> {
   const scopes = new Set(scope.split(' '));
   const out: Record<string, unknown> = {};
   const put = (name: string, value: unknown) => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BrokerError, ErrorCodes, constantTimeEqual, sha256 } from '../common';
-import { TESSERA_CONFIG } from '../config';
-import type { ClientAuthMethod, ClientConfig, TesseraConfig } from '../config';
+import type { ClientAuthMethod, ClientConfig } from '../config';
+import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 
 /** Client credentials as found on a token request. */
 export interface PresentedCredentials {
@@ -48,11 +48,11 @@ export function presentedCredentials(authorization: string | undefined, body: Re
 /** The downstream apps from clients/*.yaml, and their authentication. */
 @Injectable()
 export class ClientRegistry {
-  constructor(@Inject(TESSERA_CONFIG) private readonly config: TesseraConfig) {}
+  constructor(@Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings) {}
 
   /** All clients by client_id. */
   get all(): ReadonlyMap<string, ClientConfig> {
-    return this.config.clients;
+    return this.settings.clients;
   }
 
   /**
@@ -62,7 +62,7 @@ export class ClientRegistry {
    *   never says whether the client exists.
    */
   authenticate(creds: PresentedCredentials): ClientConfig {
-    const client = this.config.clients.get(creds.clientId);
+    const client = this.settings.clients.get(creds.clientId);
     const fail = () => new BrokerError(ErrorCodes.clientAuthFailed, `client authentication failed for ${creds.method}`);
     if (!client || !client.tokenEndpointAuthMethods.includes(creds.method)) throw fail();
     if (creds.method === 'none') {

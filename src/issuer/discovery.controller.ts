@@ -1,22 +1,21 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { TESSERA_CONFIG } from '../config';
-import type { TesseraConfig } from '../config';
 import { KeyStore } from '../tokens/tokens.module';
+import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517). */
 @Controller()
 export class DiscoveryController {
   constructor(
-    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    @Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings,
     @Inject(KeyStore) private readonly keys: KeyStore,
   ) {}
 
   @Get('.well-known/openid-configuration')
   @Header('Cache-Control', 'public, max-age=300')
   metadata(): Record<string, unknown> {
-    const iss = this.config.env.issuer;
+    const iss = this.settings.issuer;
     const scopes = new Set<string>(['openid']);
-    for (const c of this.config.clients.values()) c.scopes.forEach((s) => scopes.add(s));
+    for (const c of this.settings.clients.values()) c.scopes.forEach((s) => scopes.add(s));
     return {
       issuer: iss,
       authorization_endpoint: `${iss}/oauth2/authorize`,

@@ -1,22 +1,38 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { AuthorizationModule } from '../authorization/authorization.module';
+import { LinkingModule } from '../linking/linking.module';
 import { LoginModule } from '../login/login.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { AuthorizationCodeEntity } from './authorization-code.entity';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { AuthorizeController } from './authorize.controller';
 import { ClientRegistry } from './client-registry';
 import { DiscoveryController } from './discovery.controller';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
 import { UserinfoController } from './userinfo.controller';
 
-/** The OpenID Provider that apps talk to (DESIGN.md §2). Exports nothing: apps reach it over HTTP. */
+/** The entities issuer/ owns, registered by the composition root's DataSource. */
+export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
+
+/**
+ * The OpenID Provider that apps talk to (DESIGN.md §2). Needs the `ISSUER_SETTINGS` slice and the
+ * `AuthorizationPort` from the composition root. The token endpoint dispatches on `grant_type`
+ * through `GRANT_HANDLERS`: a new grant is a handler added to that list. Exports nothing: apps
+ * reach it over HTTP.
+ */
 @Module({
-  imports: [LoginModule, TokensModule, AuthorizationModule, AuditModule],
+  imports: [LoginModule, TokensModule, AuditModule, LinkingModule],
   controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController],
-  providers: [ClientRegistry, AuthorizationCodes],
+  providers: [
+    ClientRegistry,
+    AuthorizationCodes,
+    AuthorizationCodeGrant,
+    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant] },
+  ],
 })
 export class IssuerModule {}
 
-export { AuthorizationCodeEntity } from './authorization-code.entity';
+export { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 export { OAuthJsonErrorFilter, isOAuthJsonPath } from './oauth-json-error.filter';

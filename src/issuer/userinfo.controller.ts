@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
 import { BrokerError, ErrorCodes } from '../common';
-import { LoginService } from '../login/login.module';
+import { PrincipalClaimsReader } from '../linking/linking.module';
 import { TokenService } from '../tokens/tokens.module';
 import { claimsForScope } from './claims.rules';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
@@ -11,7 +11,7 @@ import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 export class UserinfoController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
-    @Inject(LoginService) private readonly login: LoginService,
+    @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
   ) {}
 
   /** @throws BrokerError `token.access_token_invalid` (401, `WWW-Authenticate: Bearer error="invalid_token"`). */
@@ -38,7 +38,7 @@ export class UserinfoController {
     const token = fromHeader ?? fromBody;
     if (!token) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'no bearer token');
     const claims = await this.tokens.verifyAccessToken(token);
-    const profile = await this.login.profile(claims.sub);
+    const profile = await this.principals.claimsFor(claims.sub);
     if (!profile) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'principal no longer exists');
     return { sub: claims.sub, ...claimsForScope(profile, claims.scope) };
   }

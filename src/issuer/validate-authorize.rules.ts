@@ -1,6 +1,7 @@
 import type { ClientConfig } from '../config';
 import { isStorableText, type OAuthErrorCode } from '../common';
 import type { AuthorizationRequest } from '../login/login.module';
+import { isPkceValue } from './pkce.rules';
 
 /** Result of checking an authorization request. Pure data; the controller turns it into HTTP. */
 export type AuthorizeCheck =
@@ -10,7 +11,6 @@ export type AuthorizeCheck =
   /** redirect_uri is trusted: send the error back to the app with its state. */
   | { ok: false; redirect: true; redirectUri: string; state?: string; error: OAuthErrorCode; code: string; description: string };
 
-const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/; // RFC 7636 §4.2 (S256 output is 43 chars)
 const MAX_PARAM_LENGTH = 2048;
 /** state is VSCHAR, printable ASCII (RFC 6749 Appendix A.5). */
 const VSCHARS = /^[\x20-\x7e]*$/;
@@ -76,7 +76,7 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
     if (client.type === 'public' || client.requirePkce) return fail('invalid_request', 'authorize.pkce_required', 'PKCE (code_challenge, S256) is required');
   } else {
     if (method !== 'S256') return fail('invalid_request', 'authorize.pkce_method_unsupported', 'code_challenge_method must be S256');
-    if (!PKCE_CHALLENGE.test(codeChallenge)) return fail('invalid_request', 'authorize.pkce_challenge_malformed', 'code_challenge is malformed');
+    if (!isPkceValue(codeChallenge)) return fail('invalid_request', 'authorize.pkce_challenge_malformed', 'code_challenge is malformed');
   }
 
   const prompt = query.prompt as string | undefined;
@@ -84,8 +84,7 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   if (prompts.some((p) => !PROMPTS.has(p)) || (prompts.includes('none') && prompts.length > 1)) {
     return fail('invalid_request', 'authorize.prompt_invalid', 'prompt has an unknown or conflicting value');
   }
-  // No broker sessions yet: a silent login can never succeed (OIDC Core §3.1.2.6).
-  if (prompts.includes('none')) return fail('login_required', 'authorize.login_required', 'no session; interactive login required');
+  // Whether a silent login can succeed (prompt=none) is the login flow's decision, not syntax.
 
   let maxAge: number | undefined;
   if (query.max_age !== undefined) {

@@ -2,6 +2,7 @@
  * The linking decision (DESIGN.md §1 step 6, §3 LinkDecision). Pure: given what the store knows,
  * say what to do. The service applies the decision inside one transaction.
  */
+import type { ErrorCode } from '../common';
 
 /** What to do with a login's identity (DESIGN.md §3); only `existing`, `create` and `reject` occur yet. */
 export type LinkDecision =
@@ -9,7 +10,7 @@ export type LinkDecision =
   | { kind: 'link'; principalId: string; reason: 'verified-email' | 'user-confirmed' | 'admin-bound' }
   | { kind: 'create' }
   | { kind: 'pending'; pendingLinkId: string; waitingFor: 'user' | 'admin' }
-  | { kind: 'reject'; code: string };
+  | { kind: 'reject'; code: ErrorCode };
 
 /** What the decision needs to know. */
 export interface LinkFacts {

@@ -1,40 +1,84 @@
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes } from '../common';
-import { TESSERA_CONFIG } from '../config';
-import type { TesseraConfig } from '../config';
+import type { UpstreamInput } from '../connectors/connectors.module';
 import { readBinding } from './browser-binding';
 import { LoginService } from './login.service';
+import { sendStep } from './steps';
+import { LOGIN_SETTINGS, type LoginSettings } from './types';
+import { UpstreamAnswers } from './upstream-answers.service';
 
 /**
- * Browser-facing endpoints of the login flow: the upstream OIDC callback (DESIGN.md §1 step 4)
- * and the provider chooser. Errors become pages through the global exception filter.
+ * Browser-facing endpoints of the login flow: the one generic federation route that every
+ * connector's endpoints hang under (DESIGN.md §9), the same-site continuation of parked POST
+ * answers, and the provider chooser. Errors become pages through the global exception filter.
  */
 @Controller()
 export class LoginController {
-  private readonly secure: boolean;
-
   constructor(
+    @Inject(LOGIN_SETTINGS) private readonly settings: LoginSettings,
     @Inject(LoginService) private readonly login: LoginService,
-    @Inject(TESSERA_CONFIG) config: TesseraConfig,
-  ) {
-    this.secure = config.env.issuer.startsWith('https://');
+    @Inject(UpstreamAnswers) private readonly answers: UpstreamAnswers,
+  ) {}
+
+  /**
+   * `GET|POST /federation/:protocol/:provider/:endpoint`: dispatched to the provider's connector
+   * through the registry. A method the endpoint does not take is refused with 405 and `Allow`
+   * (RFC 9110 §15.5.6).
+   */
+  @All('federation/:protocol/:provider/:endpoint')
+  async federation(
+    @Param('protocol') protocol: string,
+    @Param('provider') providerId: string,
+    @Param('endpoint') name: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const endpoint = this.answers.endpoint(protocol, providerId, name);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (!(endpoint.spec.methods as readonly string[]).includes(method)) {
+      res.setHeader('Allow', endpoint.spec.methods.join(', '));
+      throw new BrokerError('request.method_not_allowed', `${req.method} ${name}`);
+    }
+    if (endpoint.spec.role === 'document') {
+      const doc = await this.answers.document(endpoint);
+      res.type(doc.contentType).send(doc.body);
+      return;
+    }
+    const next = await this.answers.answer(endpoint, upstreamInput(req), readBinding(req, this.settings.https));
+    res.redirect(303, next);
   }
 
-  /** `GET /federation/oidc/:provider/callback`: the upstream OP's authorization response (OIDC Core §3.1.2.5). */
-  @Get('federation/oidc/:provider/callback')
-  async oidcCallback(@Param('provider') providerId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const url = new URL(req.originalUrl, 'http://callback.invalid');
-    const next = await this.login.completeUpstream(providerId, { url, body: {} }, readBinding(req, this.secure));
-    res.redirect(303, next);
+  /** `GET /login/continue?answer=…`: a parked cross-site POST answer, now with the browser's cookie. */
+  @Get('login/continue')
+  async continueParked(@Query('answer') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (typeof token !== 'string' || token === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'answer token missing');
+    res.redirect(303, await this.answers.continueParked(token, readBinding(req, this.settings.https)));
   }
 
   /** `GET /login/choose?login=…&provider=…`: the user picked a provider on the chooser page. */
   @Get('login/choose')
   async choose(@Query('login') handle: unknown, @Query('provider') providerId: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof handle !== 'string' || typeof providerId !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, 'login and provider are required');
-    const step = await this.login.choose(handle, providerId, readBinding(req, this.secure));
-    if (step.kind === 'redirect') res.redirect(303, step.url);
-    else res.type('html').send(step.html);
+    const step = await this.login.choose(handle, providerId, readBinding(req, this.settings.https));
+    if (step.kind === 'done') throw new BrokerError('login.transaction_state_invalid', 'a chosen login always goes upstream');
+    sendStep(res, step);
   }
+}
+
+/**
+ * The request as a connector sees it: method, query string, and form fields of a POST, every
+ * value a single string.
+ * @throws BrokerError `request.invalid` for a repeated or structured form field.
+ */
+function upstreamInput(req: Request): UpstreamInput {
+  const q = req.originalUrl.indexOf('?');
+  const body: Record<string, string> = {};
+  if (req.method === 'POST') {
+    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      if (typeof value !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, `form field ${name} is repeated or malformed`);
+      body[name] = value;
+    }
+  }
+  return { method: req.method === 'POST' ? 'POST' : 'GET', search: q < 0 ? '' : req.originalUrl.slice(q), body };
 }

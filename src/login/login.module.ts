@@ -2,20 +2,29 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { LinkingModule } from '../linking/linking.module';
+import { LoginTransactionEntity } from './login-transaction.entity';
+import { LoginTransactionStore } from './login-transaction.store';
 import { LoginController } from './login.controller';
 import { LoginService } from './login.service';
+import { UpstreamAnswers } from './upstream-answers.service';
 
-/** The login flow (DESIGN.md §1 steps 2–6). Exports {@link LoginService}. */
+/** The entities login/ owns, registered by the composition root's DataSource. */
+export const LOGIN_ENTITIES = [LoginTransactionEntity];
+
+/**
+ * The login flow (DESIGN.md §1 steps 2–7) as a state machine over the login transaction.
+ * Needs the `LOGIN_SETTINGS` slice and the `AuthorizationPort` (both provided by the composition
+ * root). Exports {@link LoginService}.
+ */
 @Module({
   imports: [AuditModule, ConnectorsModule, LinkingModule],
   controllers: [LoginController],
-  providers: [LoginService],
+  providers: [LoginTransactionStore, LoginService, UpstreamAnswers],
   exports: [LoginService],
 })
 export class LoginModule {}
 
 export { LoginService } from './login.service';
 export { ensureBinding, readBinding } from './browser-binding';
-export type { AuthorizationRequest, LoginOutcome, LoginStep, FinishedLogin } from './types';
-export type { PrincipalProfile } from '../linking/linking.module';
-export { LoginTransactionEntity } from './login-transaction.entity';
+export { sendStep } from './steps';
+export { LOGIN_SETTINGS, type AuthorizationRequest, type LoginOutcome, type LoginStep, type FinishedLogin, type LoginGrant, type LoginSettings } from './types';

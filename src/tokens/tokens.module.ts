@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { KeyStore } from './key-store.service';
 import { TokenService } from './token.service';
+import { SigningKeyEntity } from './signing-key.entity';
+
+/** The entities tokens/ owns, registered by the composition root's DataSource. */
+export const TOKENS_ENTITIES = [SigningKeyEntity];
 
 /**
  * Signing keys and token minting. Settings (`KEY_STORE_SETTINGS`, `TOKEN_SETTINGS`) and `Clock`
@@ -11,4 +15,3 @@ export class TokensModule {}
 
 export { KeyStore, KEY_STORE_SETTINGS, type SigningAlg, type KeyStoreSettings } from './key-store.service';
 export { TokenService, TOKEN_SETTINGS, type TokenSettings, type AccessTokenClaims } from './token.service';
-export { SigningKeyEntity } from './signing-key.entity';

@@ -28,6 +28,10 @@ export interface Harness {
   spa: oidc.Configuration;
   /** Every secret the harness configured (client secrets, KEK), for leak checks. */
   secrets: string[];
+  /** The upstream OPs of `extraUpstreamIdps`, by provider id, with the secret of Tessera's client `tessera` there. */
+  upstreams: Record<string, { idp: RunningUpstreamIdp; clientSecret: string }>;
+  /** openid-client configurations of `extraClients` (client_secret_basic), by client id. */
+  clients: Record<string, oidc.Configuration>;
   /** Starts one more Tessera instance with the same configuration and database (PostgreSQL only). */
   startAnotherInstance(): Promise<RunningTessera>;
   close(): Promise<void>;
@@ -44,6 +48,14 @@ export interface HarnessOptions {
   extraUpstreamUsers?: DemoUser[];
   /** More OIDC providers, written as providers/<id>.yaml (client id `tessera`, secret `hostile-secret`). */
   extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[] }>;
+  /**
+   * More real upstream OPs (demo/upstream-idp.ts, the demo users), each configured as OIDC provider
+   * `id` with its own client `tessera` registered for `/federation/oidc/<id>/callback` (plus
+   * `extraRedirectUris`), e.g. to test answers delivered to the wrong provider's callback.
+   */
+  extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[] }>;
+  /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
+  extraClients?: Array<{ id: string; redirectUris: string[]; idTokenSignedResponseAlg?: 'RS256' | 'ES256' }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
 }
@@ -67,6 +79,26 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.extraUpstreamClients ?? []),
     ],
   });
+  const upstreams: Harness['upstreams'] = {};
+  const closeUpstreams = async () => {
+    for (const u of Object.values(upstreams)) await u.idp.close();
+  };
+  try {
+    for (const extra of opts.extraUpstreamIdps ?? []) {
+      const clientSecret = randomBytes(16).toString('hex');
+      const other = await startUpstreamIdp({
+        port: 0,
+        users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
+        log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
+        clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])] }],
+      });
+      upstreams[extra.id] = { idp: other, clientSecret };
+    }
+  } catch (err) {
+    await closeUpstreams();
+    await idp.close();
+    throw err;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   mkdirSync(join(dir, 'providers'));
   mkdirSync(join(dir, 'clients'));
@@ -101,6 +133,40 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ].join('\n'),
     );
   }
+  const upstreamEnv: Record<string, string> = {};
+  Object.entries(upstreams).forEach(([id, u], i) => {
+    upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;
+    writeFileSync(
+      join(dir, 'providers', `${id}.yaml`),
+      [
+        `displayName: Test upstream ${id}`,
+        'protocol: oidc',
+        'oidc:',
+        `  issuer: ${u.idp.issuer}`,
+        '  clientId: tessera',
+        `  clientSecret: \${E2E_UPSTREAM_SECRET_${i}}`,
+        '  allowInsecureRequests: true',
+        'subject: { claim: sub }',
+        'trust: { emailVerified: asserted, domains: [demo.tessera.test] }',
+        'linking: { policy: none }',
+      ].join('\n'),
+    );
+  });
+  const clientSecrets: Record<string, string> = {};
+  (opts.extraClients ?? []).forEach((c, i) => {
+    clientSecrets[c.id] = randomBytes(16).toString('hex');
+    upstreamEnv[`E2E_CLIENT_SECRET_${i}`] = clientSecrets[c.id];
+    writeFileSync(
+      join(dir, 'clients', `${c.id}.yaml`),
+      [
+        `displayName: ${c.id}`,
+        'type: confidential',
+        `redirectUris: [${c.redirectUris.join(', ')}]`,
+        `clientSecret: \${E2E_CLIENT_SECRET_${i}}`,
+        ...(c.idTokenSignedResponseAlg ? [`idTokenSignedResponseAlg: ${c.idTokenSignedResponseAlg}`] : []),
+      ].join('\n'),
+    );
+  });
   writeFileSync(
     join(dir, 'clients', 'app.yaml'),
     ['displayName: Confidential app', 'type: confidential', `redirectUris: [${APP_REDIRECT}]`, 'clientSecret: ${E2E_APP_SECRET}', 'tokenEndpointAuthMethods: [client_secret_basic, client_secret_post]'].join('\n'),
@@ -122,11 +188,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       E2E_UPSTREAM_SECRET: upstreamSecret,
       E2E_APP_SECRET: appSecret,
       E2E_EXTRA_PROVIDER_SECRET: 'hostile-secret',
+      ...upstreamEnv,
     };
     tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
+    const clients: Harness['clients'] = {};
+    for (const [id, secret] of Object.entries(clientSecrets)) {
+      clients[id] = await oidc.discovery(new URL(issuer), id, undefined, oidc.ClientSecretBasic(secret), discovered);
+    }
     const running = tessera;
     return {
       idp,
@@ -137,7 +208,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       app,
       appSecret,
       spa,
-      secrets: [appSecret, upstreamSecret, env.TESSERA_KEK],
+      upstreams,
+      clients,
+      secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
         const other = await startTessera({ port: 0, host: '127.0.0.1', env });
@@ -148,6 +221,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         for (const other of others) await other.close();
         await running.close();
         await idp.close();
+        await closeUpstreams();
         await db.drop();
         rmSync(dir, { recursive: true, force: true });
       },
@@ -155,6 +229,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   } catch (err) {
     await tessera?.close();
     await idp.close();
+    await closeUpstreams();
     await db.drop();
     throw err;
   }

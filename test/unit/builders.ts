@@ -2,7 +2,8 @@
  * Plain-object builders for the unit tests of pure functions (DESIGN.md §10). Each returns a
  * fresh value with sensible defaults; pass overrides for the fields a row cares about.
  */
-import type { ClientConfig, ProviderConfig, TesseraConfig } from '../../src/config/types';
+import type { ClientConfig, ProviderConfig } from '../../src/config/types';
+import type { IssuerSettings } from '../../src/issuer/issuer.module';
 import type { UpstreamAssertion } from '../../src/identity/types';
 
 /** A confidential client `payroll` with one redirect URI, PKCE required (the defaults of types.ts). */
@@ -58,6 +59,7 @@ export function providerConfig(id: string, homeRealmDomains: string[] = [], over
       scopes: ['openid', 'email', 'profile'],
       fetchUserinfo: true,
       allowInsecureRequests: false,
+      responseMode: 'query',
     },
     subject: {},
     trust: { emailVerified: 'asserted', domains: [] },
@@ -72,24 +74,9 @@ export function providerMap(...providers: ProviderConfig[]): ReadonlyMap<string,
   return new Map(providers.map((p) => [p.id, p]));
 }
 
-/** A whole TesseraConfig with only the clients filled in (env and providers are not read by the unit under test). */
-export function configWithClients(...clients: ClientConfig[]): TesseraConfig {
-  return {
-    env: {
-      issuer: 'https://broker.example.test',
-      port: 3000,
-      dataDir: 'memory://',
-      kek: new Uint8Array(32),
-      kekIsDevelopmentDefault: true,
-      providersDir: '/config/providers',
-      clientsDir: '/config/clients',
-      logLevel: 'silent',
-      loginTransactionTtlSeconds: 600,
-      authorizationCodeTtlSeconds: 60,
-    },
-    providers: new Map(),
-    clients: clientMap(...clients),
-  };
+/** The issuer's settings slice with only the clients filled in (the rest is not read by the unit under test). */
+export function issuerSettingsWithClients(...clients: ClientConfig[]): IssuerSettings {
+  return { issuer: 'https://broker.example.test', https: true, authorizationCodeTtlSeconds: 60, clients: clientMap(...clients) };
 }
 
 /** An UpstreamAssertion from provider `idp-a` for subject `s-1`, with the given attributes. */

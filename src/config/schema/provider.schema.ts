@@ -1,8 +1,10 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import type { LinkingPolicy, OidcProviderSettings, ProviderConfig } from '../types';
+import type { LinkingPolicy, Protocol, ProtocolSettings, ProviderConfig } from '../types';
+import { OIDC_SCHEMA } from './oidc.schema';
+import type { ProtocolSchema } from './protocol-schema';
 import { FieldProblems, type FieldProblem } from './problems';
-import { checkDomain, checkIssuerUrl, checkScope } from './rules';
+import { checkDomain } from './rules';
 import { validateDto } from './validate-dto';
 
 /**
@@ -21,23 +23,23 @@ const LIST = { message: 'must be a list' };
 const STRINGS = { each: true, message: 'must be a list of strings' };
 const oneOf = (values: readonly string[]) => ({ message: `must be one of: ${values.join(', ')}` });
 
+/** Protocols a provider file may name; those without a schema in {@link PROTOCOL_SCHEMAS} are refused as not implemented. */
+const KNOWN_PROTOCOLS = ['oidc', 'saml'] as const;
+type KnownProtocol = (typeof KNOWN_PROTOCOLS)[number];
+
+/**
+ * The settings schema of each implemented protocol (DESIGN.md §9). A new protocol adds its
+ * schema file and one entry here.
+ */
+
+export const PROTOCOL_SCHEMAS: { [P in Protocol]: ProtocolSchema<P, any> } = { oidc: OIDC_SCHEMA };
+
 /** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
-export const PROVIDER_SECRET_FIELDS: ReadonlySet<string> = new Set(['oidc.clientSecret']);
+export const PROVIDER_SECRET_FIELDS: ReadonlySet<string> = new Set(
+  Object.values(PROTOCOL_SCHEMAS).flatMap((schema) => schema.secretFields.map((f) => `${schema.protocol}.${f}`)),
+);
 
-/** Default scopes requested upstream (types.ts `OidcProviderSettings.scopes`). */
-export const DEFAULT_PROVIDER_SCOPES = ['openid', 'email', 'profile'];
-
-/** The `oidc:` block. */
-export class OidcSettingsDto {
-  @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) issuer!: string;
-  @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientId!: string;
-  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
-  @IsOptional() @IsIn(['client_secret_basic', 'client_secret_post', 'none'], oneOf(['client_secret_basic', 'client_secret_post', 'none']))
-  tokenEndpointAuthMethod?: OidcProviderSettings['tokenEndpointAuthMethod'];
-  @IsOptional() @IsArray(LIST) @IsString(STRINGS) scopes?: string[];
-  @IsOptional() @IsBoolean(BOOLEAN) fetchUserinfo?: boolean;
-  @IsOptional() @IsBoolean(BOOLEAN) allowInsecureRequests?: boolean;
-}
+export { DEFAULT_PROVIDER_SCOPES } from './oidc.schema';
 
 /** The `subject:` block: `{ claim: <name> }` (OIDC) or `{ from: nameId }` (SAML). */
 export class SubjectDto {
@@ -63,11 +65,12 @@ export class HomeRealmDto {
   @IsOptional() @IsArray(LIST) @IsString(STRINGS) domains?: string[];
 }
 
-/** A whole providers/<id>.yaml file. `saml:` is accepted as a loosely checked mapping for now. */
+/** A whole providers/<id>.yaml file; the protocol block is checked by its {@link ProtocolSchema}. */
 export class ProviderFileDto {
   @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) displayName!: string;
-  @IsDefined(REQUIRED) @IsIn(['oidc', 'saml'], oneOf(['oidc', 'saml'])) protocol!: 'oidc' | 'saml';
-  @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => OidcSettingsDto) oidc?: OidcSettingsDto;
+  @IsDefined(REQUIRED) @IsIn(KNOWN_PROTOCOLS, oneOf(KNOWN_PROTOCOLS)) protocol!: KnownProtocol;
+  /** Protocol blocks are validated by their own schema (PROTOCOL_SCHEMAS); here only their shape. */
+  @IsOptional() @IsObject(MAPPING) oidc?: Record<string, unknown>;
   @IsOptional() @IsObject(MAPPING) saml?: Record<string, unknown>;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => SubjectDto) subject?: SubjectDto;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => TrustDto) trust?: TrustDto;
@@ -97,15 +100,17 @@ export function buildProvider(
   const problems = new FieldProblems();
   problems.addAll(dtoProblems);
 
-  if (dto.protocol === 'oidc') {
-    if (!dto.oidc) problems.add('oidc', 'is required when protocol is oidc');
-    if (dto.saml) problems.add('saml', 'is not allowed when protocol is oidc');
-    if (dto.subject?.from !== undefined) problems.add('subject.from', 'applies to SAML providers only; use subject.claim');
-  } else if (dto.protocol === 'saml') {
-    if (!dto.saml) problems.add('saml', 'is required when protocol is saml');
-    if (dto.oidc) problems.add('oidc', 'is not allowed when protocol is saml');
-    problems.add('protocol', 'saml connector is not implemented yet');
+  for (const other of KNOWN_PROTOCOLS) {
+    if (other !== dto.protocol && plain[other] !== undefined && KNOWN_PROTOCOLS.includes(dto.protocol)) {
+      problems.add(other, `is not allowed when protocol is ${dto.protocol}`);
+    }
   }
+  if (KNOWN_PROTOCOLS.includes(dto.protocol) && plain[dto.protocol] === undefined) {
+    problems.add(dto.protocol, `is required when protocol is ${dto.protocol}`);
+  }
+  const schema = isImplemented(dto.protocol) ? PROTOCOL_SCHEMAS[dto.protocol] : undefined;
+  if (KNOWN_PROTOCOLS.includes(dto.protocol) && !schema) problems.add('protocol', `${dto.protocol} connector is not implemented yet`);
+  if (dto.protocol === 'oidc' && dto.subject?.from !== undefined) problems.add('subject.from', 'applies to SAML providers only; use subject.claim');
   // Deny by default: a policy the broker cannot apply yet would fail every first login.
   if (dto.linking?.policy !== undefined && dto.linking.policy !== 'none') {
     problems.add('linking.policy', `${dto.linking.policy} linking is not implemented yet; only none is available`);
@@ -114,17 +119,19 @@ export function buildProvider(
   if (dto.subject?.claim !== undefined && dto.subject.from !== undefined) {
     problems.add('subject', 'set either claim or from, not both');
   }
-  const oidc = dto.oidc instanceof OidcSettingsDto ? checkOidc(dto.oidc, problems) : undefined;
+  const block = schema ? plain[schema.protocol] : undefined;
+  const settings = schema && isMapping(block) && !problems.has(schema.protocol) ? buildSettings(schema, block, problems) : undefined;
   checkDomains(dto.trust?.domains, 'trust.domains', problems);
   checkDomains(dto.homeRealm?.domains, 'homeRealm.domains', problems);
   if (problems.size > 0) return { problems: problems.toArray() };
 
-  const item: ProviderConfig = {
+  if (!schema || settings === undefined) return { problems: [{ field: 'protocol', reason: 'has no settings' }] };
+  const item = {
     id,
     file,
     displayName: dto.displayName,
-    protocol: dto.protocol,
-    ...(oidc ? { oidc } : {}),
+    protocol: schema.protocol,
+    [schema.protocol]: settings,
     subject: dto.subject?.claim
       ? { claim: dto.subject.claim }
       : dto.protocol === 'saml'
@@ -139,40 +146,23 @@ export function buildProvider(
       ...(dto.linking?.onConflict ? { onConflict: dto.linking.onConflict } : {}),
     },
     homeRealm: { domains: lower(dto.homeRealm?.domains) },
-  };
+  } as ProviderConfig;
   return { item, problems: [] };
 }
 
-function checkOidc(o: OidcSettingsDto, problems: FieldProblems): OidcProviderSettings | undefined {
-  const allowInsecure = o.allowInsecureRequests === true;
-  if (typeof o.issuer === 'string' && !problems.has('oidc.issuer')) {
-    const reason = checkIssuerUrl(o.issuer, allowInsecure);
-    if (reason) problems.add('oidc.issuer', reason);
-  }
-  const method = o.tokenEndpointAuthMethod ?? (o.clientSecret === undefined ? undefined : 'client_secret_basic');
-  if (method === 'none' && o.clientSecret !== undefined) {
-    problems.add('oidc.clientSecret', 'is not allowed when tokenEndpointAuthMethod is none');
-  } else if (method !== 'none' && o.clientSecret === undefined) {
-    problems.add('oidc.clientSecret', 'is required (or set tokenEndpointAuthMethod: none for a public upstream client)');
-  }
-  const scopes = o.scopes ?? DEFAULT_PROVIDER_SCOPES;
-  if (Array.isArray(scopes) && !problems.has('oidc.scopes')) {
-    scopes.forEach((s, i) => {
-      const reason = checkScope(s);
-      if (reason) problems.add(`oidc.scopes[${i}]`, reason);
-    });
-    if (!scopes.includes('openid')) problems.add('oidc.scopes', 'must include openid (OIDC Core §3.1.2.1)');
-  }
-  if (problems.has('oidc')) return undefined;
-  return {
-    issuer: o.issuer,
-    clientId: o.clientId,
-    ...(o.clientSecret !== undefined ? { clientSecret: o.clientSecret } : {}),
-    tokenEndpointAuthMethod: method ?? 'none',
-    scopes: [...new Set(scopes)],
-    fetchUserinfo: o.fetchUserinfo ?? true,
-    allowInsecureRequests: allowInsecure,
-  };
+function isImplemented(protocol: string): protocol is Protocol {
+  return Object.prototype.hasOwnProperty.call(PROTOCOL_SCHEMAS, protocol);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Runs a protocol block through its schema; problems are reported under `<protocol>.<field>`. */
+function buildSettings<P extends Protocol>(schema: ProtocolSchema<P, object>, block: Record<string, unknown>, problems: FieldProblems): ProtocolSettings[P] | undefined {
+  const { dto, problems: blockProblems } = validateDto(schema.dto, block);
+  for (const p of blockProblems) problems.add(`${schema.protocol}.${p.field}`, p.reason);
+  return schema.build(dto, problems);
 }
 
 function checkDomains(domains: string[] | undefined, field: string, problems: FieldProblems): void {

@@ -1,3 +1,4 @@
+import { isDnsName } from '../../common';
 /**
  * Small value rules shared by the provider and client schemas. Each returns a reason string
  * when the value is not acceptable, or `undefined` when it is.
@@ -9,8 +10,6 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:']);
 /** scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) (RFC 6749 §3.3). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-/** A DNS name in lowercase ASCII (use punycode for IDNs); labels 1..63, total up to 253. */
-const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** True for localhost, 127.0.0.1 and [::1] (as `URL.hostname` spells them). */
 export function isLoopbackHost(hostname: string): boolean {
@@ -68,7 +67,7 @@ export function checkScope(value: string): string | undefined {
 
 /** A DNS domain name such as `acme.example`; callers lowercase first (DNS names are case-insensitive). */
 export function checkDomain(value: string): string | undefined {
-  if (DOMAIN.test(value)) return undefined;
+  if (isDnsName(value)) return undefined;
   return /[^\x00-\x7f]/.test(value)
     ? 'must be written in its ASCII (punycode) form, e.g. xn--bcher-kva.example'
     : 'must be a domain name such as acme.example';

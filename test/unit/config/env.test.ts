@@ -21,6 +21,7 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
     const env = loadEnv({}, '/srv/tessera');
     expect(env).toEqual({
       issuer: 'http://localhost:3000',
+      https: false,
       port: 3000,
       dataDir: '/srv/tessera/.tessera/data',
       kek: DEVELOPMENT_KEK,
@@ -53,6 +54,7 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
     );
     expect(env).toMatchObject({
       issuer: 'https://id.example.com/tessera',
+      https: true,
       port: 8080,
       databaseUrl: 'postgresql://u@db/tessera',
       dataDir: 'memory://',

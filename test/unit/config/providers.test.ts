@@ -30,6 +30,7 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
         scopes: ['openid', 'email', 'profile'],
         fetchUserinfo: true,
         allowInsecureRequests: false,
+        responseMode: 'query',
       },
       subject: { claim: 'sub' },
       trust: { emailVerified: 'asserted', domains: [] },

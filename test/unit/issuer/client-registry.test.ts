@@ -1,6 +1,6 @@
 import { BrokerError, sha256 } from '../../../src/common';
 import { ClientRegistry, presentedCredentials, type PresentedCredentials } from '../../../src/issuer/client-registry';
-import { clientConfig, configWithClients, publicClientConfig } from '../builders';
+import { clientConfig, issuerSettingsWithClients, publicClientConfig } from '../builders';
 
 /** `Authorization: Basic` over the given raw user-pass (already form-urlencoded by the row, or not). */
 const basic = (userPass: string, scheme = 'Basic') => `${scheme} ${Buffer.from(userPass, 'utf8').toString('base64')}`;
@@ -74,7 +74,7 @@ const confidentialWithNone = clientConfig({ id: 'conf-none', clientSecretHash: s
 /** A confidential client whose secret hash is missing. */
 const noHash = clientConfig({ id: 'no-hash', clientSecretHash: undefined });
 const mobile = publicClientConfig();
-const registry = new ClientRegistry(configWithClients(payroll, basicOnly, postOnly, confidentialWithNone, noHash, mobile));
+const registry = new ClientRegistry(issuerSettingsWithClients(payroll, basicOnly, postOnly, confidentialWithNone, noHash, mobile));
 
 describe('ClientRegistry.authenticate (RFC 6749 §2.3, §5.2; OIDC Core §9; DESIGN.md §5)', () => {
   it.each<[string, PresentedCredentials, string]>([

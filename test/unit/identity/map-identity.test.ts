@@ -1,13 +1,14 @@
 import { BrokerError } from '../../../src/common';
-import { mapStandardClaims, type EmailVerifiedTrust } from '../../../src/identity/map-standard-claims.rules';
+import { mapIdentity } from '../../../src/identity/map-identity.rules';
+import type { EmailVerifiedTrust } from '../../../src/identity/trust.rules';
 import type { UpstreamAssertion } from '../../../src/identity/types';
 import { assertion } from '../builders';
 
 /** The IdP under test is authoritative for example.test (trust.domains). */
 const TRUSTED = ['example.test'];
-const asserted = { emailVerified: 'asserted' as const, trustedDomains: TRUSTED };
+const asserted = { trust: { emailVerified: 'asserted' as const, domains: TRUSTED } };
 
-describe('mapStandardClaims: email normalisation (OIDC Core §5.1, RFC 5321 §2.4, bugs-log B07/B14)', () => {
+describe('mapIdentity: email normalisation (OIDC Core §5.1, RFC 5321 §2.4, bugs-log B07/B14)', () => {
   it.each<[string, UpstreamAssertion['attributes'], string | undefined]>([
     ['RFC 5321 §2.4: domain lower-cased, local part kept as sent', { email: ['User.Name@Example.TEST'] }, 'User.Name@example.test'],
     ['B14: surrounding whitespace trimmed', { email: ['  user@Example.test \t\n'] }, 'user@example.test'],
@@ -23,7 +24,7 @@ describe('mapStandardClaims: email normalisation (OIDC Core §5.1, RFC 5321 §2.
     ['invalid email dropped: whitespace only', { email: ['   '] }, undefined],
     ['invalid email dropped: "@" alone', { email: ['@'] }, undefined],
   ])('%s', (_title, attributes, email) => {
-    expect(mapStandardClaims(assertion(attributes), asserted).email).toBe(email);
+    expect(mapIdentity(assertion(attributes), asserted).email).toBe(email);
   });
 });
 
@@ -31,18 +32,18 @@ describe('mapStandardClaims: email normalisation (OIDC Core §5.1, RFC 5321 §2.
  * Regression: values that are not an addr-spec (RFC 5322 §3.4.1) once became the canonical email
  * and reached ID tokens. They are dropped.
  */
-describe('mapStandardClaims drops emails that are not a plain addr-spec (RFC 5322 §3.4.1)', () => {
+describe('mapIdentity drops emails that are not a plain addr-spec (RFC 5322 §3.4.1)', () => {
   it.each<[string, string]>([
     ['display-name form "Pat <pat@example.test>"', 'Pat <pat@example.test>'],
     ['two unquoted "@"', 'victim@example.test@attacker.example'],
     ['whitespace inside the domain', 'user@exa mple.test'],
     ['CR LF inside the value', 'user@example.test\r\nBcc: other@example.test'],
   ])('RFC 5322 §3.4.1: %s is dropped', (_title, raw) => {
-    expect(mapStandardClaims(assertion({ email: [raw] }), asserted).email).toBeUndefined();
+    expect(mapIdentity(assertion({ email: [raw] }), asserted).email).toBeUndefined();
   });
 });
 
-describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md §4, bugs-log B10)', () => {
+describe('mapIdentity: emailVerified under trust.emailVerified (DESIGN.md §4, bugs-log B10)', () => {
   it.each<[string, EmailVerifiedTrust, (string | null)[] | undefined, boolean | 'unknown']>([
     ['B10 asserted + "true" → true', 'asserted', ['true'], true],
     ['B10 asserted + "false" → false', 'asserted', ['false'], false],
@@ -61,7 +62,7 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
   ])('%s', (_title, trust, claim, expected) => {
     const attributes: UpstreamAssertion['attributes'] = { email: ['user@example.test'] };
     if (claim) attributes.email_verified = claim;
-    expect(mapStandardClaims(assertion(attributes), { emailVerified: trust, trustedDomains: TRUSTED }).emailVerified).toBe(expected);
+    expect(mapIdentity(assertion(attributes), { trust: { emailVerified: trust, domains: TRUSTED } }).emailVerified).toBe(expected);
   });
 
   it.each<[string, EmailVerifiedTrust, (string | null)[] | undefined, UpstreamAssertion['attributes']]>([
@@ -72,7 +73,7 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
   ])('%s', (_title, trust, claim, extra) => {
     const attributes: UpstreamAssertion['attributes'] = { ...extra };
     if (claim) attributes.email_verified = claim;
-    const identity = mapStandardClaims(assertion(attributes), { emailVerified: trust, trustedDomains: TRUSTED });
+    const identity = mapIdentity(assertion(attributes), { trust: { emailVerified: trust, domains: TRUSTED } });
     expect(identity.email).toBeUndefined();
     expect(identity.emailVerified).toBe(false);
   });
@@ -83,14 +84,14 @@ describe('mapStandardClaims: emailVerified under trust.emailVerified (DESIGN.md 
  * bugs-log B10 says an explicit `email_verified: false` stays false even when the admin vouches
  * for the IdP (regression: `always` once overrode it).
  */
-describe('mapStandardClaims: trust "always" never overrides an explicit email_verified "false" (DESIGN.md §4, B10)', () => {
+describe('mapIdentity: trust "always" never overrides an explicit email_verified "false" (DESIGN.md §4, B10)', () => {
   it('DESIGN.md §4 / B10(b): always + explicit "false" → false', () => {
-    const identity = mapStandardClaims(assertion({ email: ['user@example.test'], email_verified: ['false'] }), { emailVerified: 'always', trustedDomains: TRUSTED });
+    const identity = mapIdentity(assertion({ email: ['user@example.test'], email_verified: ['false'] }), { trust: { emailVerified: 'always', domains: TRUSTED } });
     expect(identity.emailVerified).toBe(false);
   });
 });
 
-describe('mapStandardClaims: groups and profile claims (OIDC Core §5.1, bugs-log B07)', () => {
+describe('mapIdentity: groups and profile claims (OIDC Core §5.1, bugs-log B07)', () => {
   it.each<[string, (string | null)[] | undefined, string[]]>([
     ['B07: every group namespaced "<providerId>:<group>", order kept', ['admins', 'staff'], ['idp-a:admins', 'idp-a:staff']],
     ['B07: one group is still a list', ['11111111-aaaa-4000-8000-000000000001'], ['idp-a:11111111-aaaa-4000-8000-000000000001']],
@@ -102,7 +103,7 @@ describe('mapStandardClaims: groups and profile claims (OIDC Core §5.1, bugs-lo
     ['empty groups list → []', [], []],
   ])('%s', (_title, groups, expected) => {
     const attributes: UpstreamAssertion['attributes'] = groups ? { groups } : {};
-    expect(mapStandardClaims(assertion(attributes), asserted).groups).toEqual(expected);
+    expect(mapIdentity(assertion(attributes), asserted).groups).toEqual(expected);
   });
 
   it.each<[string, UpstreamAssertion['attributes'], Partial<Record<'name' | 'givenName' | 'familyName' | 'preferredUsername', string | undefined>>]>([
@@ -111,13 +112,13 @@ describe('mapStandardClaims: groups and profile claims (OIDC Core §5.1, bugs-lo
     ['OIDC Core §5.1: only null/empty values → undefined', { name: [null, ''], given_name: [] }, { name: undefined, givenName: undefined }],
     ['OIDC Core §5.1: values kept verbatim (no trimming or case change)', { preferred_username: ['  PDoe '] }, { preferredUsername: '  PDoe ' }],
   ])('%s', (_title, attributes, expected) => {
-    const identity = mapStandardClaims(assertion(attributes), asserted);
+    const identity = mapIdentity(assertion(attributes), asserted);
     for (const [k, v] of Object.entries(expected)) expect(identity[k as keyof typeof expected]).toBe(v);
   });
 
   it('DESIGN.md §3: the whole CanonicalIdentity shape (linking key, authn passed through, attributes empty)', () => {
     const a = assertion({ email: ['Pat@Example.TEST'], email_verified: ['true'], name: ['Pat Doe'], groups: ['staff'], custom: ['x'] });
-    expect(mapStandardClaims(a, asserted)).toEqual({
+    expect(mapIdentity(a, asserted)).toEqual({
       providerId: 'idp-a',
       issuer: 'https://idp-a.example',
       subject: 's-1',
@@ -136,12 +137,12 @@ describe('mapStandardClaims: groups and profile claims (OIDC Core §5.1, bugs-lo
   it('DESIGN.md §9: the assertion is not modified', () => {
     const a = assertion({ email: [' User@Example.TEST '], groups: ['staff', 'staff'] });
     const before = JSON.stringify(a);
-    mapStandardClaims(a, asserted);
+    mapIdentity(a, asserted);
     expect(JSON.stringify(a)).toBe(before);
   });
 });
 
-describe('mapStandardClaims: the subject is required (DESIGN.md §7, bugs-log B09)', () => {
+describe('mapIdentity: the subject is required (DESIGN.md §7, bugs-log B09)', () => {
   it.each<[string, string]>([
     ['B09: empty subject', ''],
     ['B09: whitespace-only subject', '   '],
@@ -149,7 +150,7 @@ describe('mapStandardClaims: the subject is required (DESIGN.md §7, bugs-log B0
   ])('%s → BrokerError mapping.subject_missing', (_title, subject) => {
     let thrown: unknown;
     try {
-      mapStandardClaims(assertion({ email: ['user@example.test'] }, { subject }), asserted);
+      mapIdentity(assertion({ email: ['user@example.test'] }, { subject }), asserted);
     } catch (e) {
       thrown = e;
     }
@@ -161,11 +162,11 @@ describe('mapStandardClaims: the subject is required (DESIGN.md §7, bugs-log B0
     ['B09: persistent NameID style subject kept verbatim', 'g-7f3a9c'],
     ['DESIGN.md §3: subject with surrounding spaces kept verbatim (an opaque, immutable key)', ' s-1 '],
   ])('%s', (_title, subject) => {
-    expect(mapStandardClaims(assertion({}, { subject }), asserted).subject).toBe(subject);
+    expect(mapIdentity(assertion({}, { subject }), asserted).subject).toBe(subject);
   });
 });
 
-describe('mapStandardClaims: an IdP vouches only for the domains it is authoritative for (trust.domains, bugs-log B15)', () => {
+describe('mapIdentity: an IdP vouches only for the domains it is authoritative for (trust.domains, bugs-log B15)', () => {
   it.each<[string, readonly string[], string, EmailVerifiedTrust, boolean | 'unknown']>([
     ['B15: verified email in a listed domain stays verified', ['example.test'], 'user@example.test', 'asserted', true],
     ['B15 (nOAuth): verified email in a domain the IdP does not own → false', ['example.test'], 'victim@other.example', 'asserted', false],
@@ -175,8 +176,29 @@ describe('mapStandardClaims: an IdP vouches only for the domains it is authorita
     ['B15: domain match ignores the case the IdP used', ['example.test'], 'user@EXAMPLE.Test', 'asserted', true],
     ['deny by default: no domains listed, nothing verified', [], 'user@example.test', 'always', false],
   ])('%s', (_title, trustedDomains, email, trust, expected) => {
-    const identity = mapStandardClaims(assertion({ email: [email], email_verified: ['true'] }), { emailVerified: trust, trustedDomains });
+    const identity = mapIdentity(assertion({ email: [email], email_verified: ['true'] }), { trust: { emailVerified: trust, domains: trustedDomains } });
     expect(identity.email).toBe(email.replace(/@.*$/, (d) => d.toLowerCase()));
     expect(identity.emailVerified).toBe(expected);
+  });
+});
+
+/**
+ * Issue 5 item 6: the trust step and group namespacing always run after extraction, so nothing an
+ * IdP sends (under any attribute name) marks an address verified unless the trust settings say so.
+ */
+describe('mapIdentity: extraction → trust step → namespacing, in that fixed order (issue 5 item 6)', () => {
+  it.each<[string, UpstreamAssertion['attributes'], { emailVerified: EmailVerifiedTrust; domains: string[] }, boolean | 'unknown']>([
+    ['issue 5 #6: a camelCase "emailVerified" attribute is not the claim → unknown', { email: ['user@example.test'], emailVerified: ['true'] }, { emailVerified: 'asserted', domains: TRUSTED }, 'unknown'],
+    ['issue 5 #6: "email_verified" true under never → false', { email: ['user@example.test'], email_verified: ['true'] }, { emailVerified: 'never', domains: TRUSTED }, false],
+    ['issue 5 #6 / B15: "email_verified" true outside trust.domains → false', { email: ['user@example.test'], email_verified: ['true'] }, { emailVerified: 'asserted', domains: ['other.example'] }, false],
+  ])('%s', (_title, attributes, trust, expected) => {
+    expect(mapIdentity(assertion(attributes), { trust }).emailVerified).toBe(expected);
+  });
+
+  it('DESIGN.md §3: provider id, issuer and authn come from the assertion; groups use the assertion’s provider id', () => {
+    const a = assertion({ groups: ['staff'] }, { providerId: 'idp-b', issuer: 'https://idp-b.example' });
+    const identity = mapIdentity(a, asserted);
+    expect(identity).toMatchObject({ providerId: 'idp-b', issuer: 'https://idp-b.example', groups: ['idp-b:staff'] });
+    expect(identity.authn).toBe(a.authn);
   });
 });

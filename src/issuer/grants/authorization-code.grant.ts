@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditSink } from '../../audit/audit.module';
+import { BrokerError, ErrorCodes } from '../../common';
+import { PrincipalClaimsReader } from '../../linking/linking.module';
+import { TokenService } from '../../tokens/tokens.module';
+import { AuthorizationCodes } from '../authorization-codes.service';
+import { claimsForScope } from '../claims.rules';
+import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler';
+
+/**
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3, OIDC Core §3.1.3): redeems the code and
+ * mints an access token (RFC 9068) and an ID token from the grant the login stored with it —
+ * principal, authn facts and the roles authorization decided at login; nothing is re-derived.
+ */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+
+  constructor(
+    @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
+    @Inject(AuditSink) private readonly audit: AuditSink,
+  ) {}
+
+  async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
+    if (!params.code) throw new BrokerError(ErrorCodes.requestInvalid, 'code is required');
+    let redeemed;
+    try {
+      redeemed = await this.codes.redeem({ code: params.code, clientId: client.id, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier });
+    } catch (err) {
+      if (err instanceof BrokerError) await this.audit.record({ type: 'token.refused', outcome: 'failure', reason: err.code, clientId: client.id });
+      throw err;
+    }
+    const { grant, scope, nonce } = redeemed;
+    const profile = await this.principals.claimsFor(grant.principalId);
+    if (!profile) throw new BrokerError(ErrorCodes.codeInvalid, 'principal no longer exists');
+    const access = await this.tokens.mintAccessToken({
+      sub: grant.principalId,
+      clientId: client.id,
+      scope,
+      authTime: grant.authTime,
+      acr: grant.acr,
+      amr: grant.amr,
+      roles: grant.roles,
+      lifetimeSeconds: client.accessTokenLifetimeSeconds,
+    });
+    const idToken = await this.tokens.mintIdToken({
+      sub: grant.principalId,
+      clientId: client.id,
+      alg: client.idTokenSignedResponseAlg,
+      nonce,
+      authTime: grant.authTime,
+      acr: grant.acr,
+      amr: grant.amr,
+      accessToken: access.token,
+      claims: claimsForScope(profile, scope),
+      lifetimeSeconds: client.idTokenLifetimeSeconds,
+    });
+    await this.audit.record({ type: 'token.issued', outcome: 'success', clientId: client.id, principalId: grant.principalId, providerId: grant.providerId, details: { jti: access.jti, grant_type: this.grantType } });
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, id_token: idToken, scope };
+  }
+}

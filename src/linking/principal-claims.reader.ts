@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PrincipalEntity } from './entities';
+
+/**
+ * A principal's profile as tokens and userinfo present it (OIDC Core §5.1 standard claims; the
+ * issuer picks what each scope releases). Null = absent. `updatedAt` is when a profile value last
+ * changed (OIDC Core §5.1 `updated_at`), not the last login.
+ */
+export interface PrincipalClaims {
+  /** The principal id: the `sub` of every token. */
+  id: string;
+  email: string | null;
+  /** Null when there is no email. */
+  emailVerified: boolean | null;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  preferredUsername: string | null;
+  updatedAt: Date;
+}
+
+/** @deprecated the former name of {@link PrincipalClaims}; use that. */
+export type PrincipalProfile = PrincipalClaims;
+
+/**
+ * Reads principal claims for the issuer (ID token and userinfo, DESIGN.md §1 step 8). Read only:
+ * it never writes and never consults an upstream IdP; the profile is what the principal's primary
+ * identity last brought (see LinkingService).
+ */
+@Injectable()
+export class PrincipalClaimsReader {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /**
+   * @param principalId the principal's id (uuid; any other string simply finds nothing).
+   * @returns its claims, or undefined when there is no such principal.
+   */
+  async claimsFor(principalId: string): Promise<PrincipalClaims | undefined> {
+    if (!UUID.test(principalId)) return undefined;
+    const p = await this.dataSource.getRepository(PrincipalEntity).findOneBy({ id: principalId });
+    if (!p) return undefined;
+    return {
+      id: p.id,
+      email: p.email,
+      emailVerified: p.emailVerified,
+      name: p.name,
+      givenName: p.givenName,
+      familyName: p.familyName,
+      preferredUsername: p.preferredUsername,
+      updatedAt: p.updatedAt,
+    };
+  }
+}
+
+/** The textual form of a UUID (RFC 9562 §4); PostgreSQL rejects anything else for a uuid column. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,47 @@
+import type { ErrorCode } from '../common';
+import type { AuthorizationRequest } from './types';
+
+/**
+ * The login transaction's states (DESIGN.md §1, issue "login is a state machine"):
+ * - `started`: the app's request is validated and the row exists; no provider yet (chooser shown);
+ * - `upstream`: the browser was sent to a provider; its connector state is stored;
+ * - `identified`: the IdP's answer was claimed (single use) and is being validated, mapped, linked;
+ * - `pending_link`: linking waits for the user or an admin;
+ * - `done` / `failed`: the outcome is stored; the issuer picks it up once with the resume token.
+ */
+export type LoginState = 'started' | 'upstream' | 'identified' | 'pending_link' | 'done' | 'failed';
+
+/** Every allowed transition; anything else is a bug or an attack and is refused. */
+export const LOGIN_TRANSITIONS: Readonly<Record<LoginState, readonly LoginState[]>> = {
+  started: ['upstream'],
+  upstream: ['identified'],
+  identified: ['done', 'failed', 'pending_link'],
+  pending_link: ['done', 'failed'],
+  done: [],
+  failed: [],
+};
+
+/** True when `from → to` is one of {@link LOGIN_TRANSITIONS}. */
+export function canTransition(from: LoginState, to: LoginState): boolean {
+  return LOGIN_TRANSITIONS[from].includes(to);
+}
+
+/** How a new authorization request enters the login flow. */
+export type EntryDecision =
+  /** Authenticate upstream; `forceAuthn` passes prompt=login on (OIDC Core §3.1.2.1). */
+  | { kind: 'upstream'; forceAuthn: boolean }
+  /** End at once with this error, without a transaction (prompt=none without a session, OIDC Core §3.1.2.6). */
+  | { kind: 'fail'; code: ErrorCode };
+
+/**
+ * Decides whether a login goes upstream or ends at once (DESIGN.md §1 step 2). Broker sessions
+ * do not exist yet, so a silent login (`prompt=none`) can never succeed: `login_required`
+ * (OIDC Core §3.1.2.6). When sessions arrive, a live session will answer here instead of the IdP
+ * unless `prompt=login` or `max_age` demands a fresh authentication. The prompt values were
+ * validated by the issuer. Pure.
+ */
+export function decideEntry(request: Pick<AuthorizationRequest, 'prompt'>): EntryDecision {
+  const prompts = request.prompt?.split(' ').filter(Boolean) ?? [];
+  if (prompts.includes('none')) return { kind: 'fail', code: 'authorize.login_required' };
+  return { kind: 'upstream', forceAuthn: prompts.includes('login') };
+}

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common';
+import type { JsonValue, UpstreamInput } from '../connectors/connectors.module';
+import { ExpirySweeper, claimOnce } from '../database';
+import { canTransition, type LoginState } from './login-state.rules';
+import { LoginTransactionEntity } from './login-transaction.entity';
+import type { AuthorizationRequest, LoginOutcome } from './types';
+
+/** What opening a login stores. Hashes are SHA-256 base64url; the plain values never reach the database. */
+export interface OpenLogin {
+  id: string;
+  bindingHash: string;
+  request: AuthorizationRequest;
+  expiresAt: Date;
+}
+
+/** Where an answer is looked up: by the transaction id (a GET answer) or by its parked token (a POST answer). */
+export type AnswerKey = { id: string } | { parkedHash: string };
+
+/**
+ * The login transactions table as a state machine (DESIGN.md §1): every state change is one
+ * conditional UPDATE through `claimOnce` whose condition names the state it leaves (and, where a
+ * browser acts, the browser binding), so of racing requests on any instances one wins, and an
+ * answer replayed in another browser can neither complete nor burn the login. Transitions are
+ * checked against {@link canTransition} before they are attempted.
+ */
+@Injectable()
+export class LoginTransactionStore {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(ExpirySweeper) sweeper: ExpirySweeper,
+  ) {
+    // Kept an hour past expiry, so a late or replayed answer is still told apart from an unknown one.
+    sweeper.register({ table: 'login_transactions', column: 'expires_at', graceSeconds: 3600 });
+  }
+
+  /** Inserts a new transaction in state `started`. */
+  async open(login: OpenLogin): Promise<void> {
+    await this.repo().insert({
+      id: login.id,
+      state: 'started',
+      browserBindingHash: login.bindingHash,
+      clientId: login.request.clientId,
+      clientRequest: { ...login.request } as Record<string, any>,
+      providerId: null,
+      protocol: null,
+      upstream: {},
+      parkedAnswer: null,
+      parkedHash: null,
+      outcome: null,
+      resumeHash: null,
+      createdAt: this.clock.now(),
+      expiresAt: login.expiresAt,
+      consumedAt: null,
+      finishedAt: null,
+    });
+  }
+
+  /** An open (`started`, unexpired) transaction of this browser, for the provider chooser. */
+  async findStarted(id: string, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
+    const row = await this.repo()
+      .createQueryBuilder('t')
+      .where("t.id = :id AND t.state = 'started' AND t.browser_binding_hash = :bindingHash AND t.expires_at > :now", { id, bindingHash, now: this.clock.now() })
+      .getOne();
+    return row ?? undefined;
+  }
+
+  /** `started → upstream`: the browser goes to `providerId`; the connector's state is kept. @returns false when another request moved it first. */
+  async toUpstream(id: string, bindingHash: string, providerId: string, protocol: string, upstream: JsonValue): Promise<boolean> {
+    const row = await this.transition(id, 'started', 'upstream', { providerId, protocol, upstream: upstream as Record<string, any> }, 'browser_binding_hash = :bindingHash', { bindingHash });
+    return row !== undefined;
+  }
+
+  /**
+   * Parks a POST answer (it arrived cross-site, without the browser's SameSite=Lax cookie) under
+   * `parkedHash` until the browser returns with its cookie. Only for a transaction waiting on
+   * this provider, unexpired, and not parked already (the first answer wins).
+   */
+  async park(id: string, providerId: string, answer: UpstreamInput, parkedHash: string): Promise<boolean> {
+    const row = await claimOnce(
+      this.dataSource,
+      LoginTransactionEntity,
+      { parkedAnswer: answer as unknown as Record<string, any>, parkedHash },
+      "id = :id AND provider_id = :providerId AND state = 'upstream' AND parked_hash IS NULL AND expires_at > :now",
+      { id, providerId, now: this.clock.now() },
+    );
+    return row !== undefined;
+  }
+
+  /**
+   * `upstream → identified`: claims the IdP's answer, once, for the browser that started the
+   * login; `providerId`, when given, must be the provider the login went to.
+   * @returns the transaction, or undefined when nothing matched.
+   */
+  async claimAnswer(key: AnswerKey, providerId: string | undefined, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
+    const [column, value] = 'id' in key ? ['id', key.id] : ['parked_hash', key.parkedHash];
+    const provider = providerId === undefined ? '' : ' AND provider_id = :providerId';
+    return this.transition(undefined, 'upstream', 'identified', { consumedAt: this.clock.now() }, `${column} = :key${provider} AND browser_binding_hash = :bindingHash`, {
+      key: value,
+      providerId,
+      bindingHash,
+    });
+  }
+
+  /** `identified → done | failed | pending_link`: stores the outcome and the resume token's hash. */
+  async settle(id: string, to: 'done' | 'failed' | 'pending_link', outcome: LoginOutcome, resumeHash: string): Promise<boolean> {
+    const row = await this.transition(id, 'identified', to, { outcome: outcome as unknown as Record<string, any>, resumeHash }, 'TRUE', {});
+    return row !== undefined;
+  }
+
+  /** Hands the outcome over, once, to the browser that started the login. */
+  async finish(resumeHash: string, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
+    return claimOnce(
+      this.dataSource,
+      LoginTransactionEntity,
+      { finishedAt: this.clock.now() },
+      "resume_hash = :resumeHash AND browser_binding_hash = :bindingHash AND state IN ('done', 'failed') AND finished_at IS NULL AND expires_at > :now",
+      { resumeHash, bindingHash, now: this.clock.now() },
+    );
+  }
+
+  /** Reads a transaction by id, parked token or resume token (for telling failures apart). */
+  async find(by: { id: string } | { parkedHash: string } | { resumeHash: string }): Promise<LoginTransactionEntity | undefined> {
+    return (await this.repo().findOneBy(by)) ?? undefined;
+  }
+
+  private async transition(
+    id: string | undefined,
+    from: LoginState,
+    to: LoginState,
+    set: Partial<LoginTransactionEntity>,
+    condition: string,
+    params: Record<string, unknown>,
+  ): Promise<LoginTransactionEntity | undefined> {
+    if (!canTransition(from, to)) throw new Error(`login transition ${from} → ${to} is not allowed`);
+    const idCondition = id === undefined ? '' : 'id = :id AND ';
+    return claimOnce(this.dataSource, LoginTransactionEntity, { ...set, state: to }, `${idCondition}state = :from AND expires_at > :now AND ${condition}`, {
+      ...params,
+      ...(id === undefined ? {} : { id }),
+      from,
+      now: this.clock.now(),
+    });
+  }
+
+  private repo() {
+    return this.dataSource.getRepository(LoginTransactionEntity);
+  }
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditSink } from '../audit/audit.module';
+import { AuthorizationPort } from '../authorization/authorization.module';
+import { BrokerError, Clock, ErrorCodes, Random, sha256, storableDeep, type ErrorCode } from '../common';
+import { ConnectorRegistry, isDocumentCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
+import { mapIdentity } from '../identity/identity.module';
+import { LinkingService } from '../linking/linking.module';
+import type { LoginTransactionEntity } from './login-transaction.entity';
+import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
+import { sameBrowser } from './login.service';
+import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
+
+/** A parked answer: which endpoint it reached and the request as it arrived. */
+type ParkedAnswer = UpstreamInput & { endpoint: string };
+
+/** A connector endpoint resolved from `federation/:protocol/:provider/:endpoint`. */
+export interface ResolvedEndpoint {
+  connector: UpstreamConnector;
+  name: string;
+  spec: EndpointSpec;
+}
+
+/**
+ * The login flow's back half (DESIGN.md §1 steps 4–7): everything that reaches a connector's
+ * endpoints. An answer that arrives as a POST (SAML ACS, OIDC form_post) comes cross-site and
+ * without the browser's SameSite=Lax binding cookie, so it is parked under a fresh token and the
+ * browser is sent (303) to a same-site GET that does carry the cookie, where the answer is
+ * claimed for that browser only. The answer is then validated by the connector, mapped,
+ * linked and put to the authorization port; the resulting grant (or failure) is stored on the
+ * transaction for the issuer.
+ */
+@Injectable()
+export class UpstreamAnswers {
+  private readonly log = new Logger('login');
+
+  constructor(
+    @Inject(LOGIN_SETTINGS) private readonly settings: LoginSettings,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(Random) private readonly random: Random,
+    @Inject(LoginTransactionStore) private readonly transactions: LoginTransactionStore,
+    @Inject(ConnectorRegistry) private readonly connectors: ConnectorRegistry,
+    @Inject(LinkingService) private readonly linking: LinkingService,
+    @Inject(AuthorizationPort) private readonly authorization: AuthorizationPort,
+    @Inject(AuditSink) private readonly audit: AuditSink,
+  ) {}
+
+  /**
+   * Resolves a federation route to a connector endpoint.
+   * @throws BrokerError `login.provider_unknown` (404) when no provider of that id speaks that
+   *   protocol, `login.endpoint_unknown` (404) when its connector has no such endpoint.
+   */
+  endpoint(protocol: string, providerId: string, name: string): ResolvedEndpoint {
+    const connector = this.connectors.forProvider(providerId);
+    if (!connector || connector.protocol !== protocol) throw new BrokerError(ErrorCodes.providerUnknown, `no ${protocol} provider ${providerId}`, { status: 404 });
+    const spec = Object.prototype.hasOwnProperty.call(connector.endpoints, name) ? connector.endpoints[name] : undefined;
+    if (!spec) throw new BrokerError('login.endpoint_unknown', `provider ${providerId} has no endpoint ${name}`);
+    return { connector, name, spec };
+  }
+
+  /** Serves a `document` endpoint. @throws BrokerError `login.endpoint_unknown` when the connector serves no documents. */
+  async document(e: ResolvedEndpoint): Promise<{ contentType: string; body: string }> {
+    if (e.spec.role !== 'document' || !isDocumentCapable(e.connector)) throw new BrokerError('login.endpoint_unknown', `${e.name} serves no document`);
+    return e.connector.document(e.name);
+  }
+
+  /**
+   * Handles an IdP's answer at an `answer` endpoint.
+   * @returns where to send the browser: the issuer's resume endpoint (GET answers), or the
+   *   same-site continue URL (POST answers, parked).
+   * @throws BrokerError when the answer matches no login of this browser (then there is no app to
+   *   answer: the caller shows an error page).
+   */
+  async answer(e: ResolvedEndpoint, input: UpstreamInput, binding: string | undefined): Promise<string> {
+    const handle = e.connector.transactionHandle(e.name, input);
+    if (!handle) throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
+    const id = sha256(handle);
+    const providerId = e.connector.providerId;
+    if (input.method === 'POST') {
+      const token = this.random.token(32);
+      const parked: ParkedAnswer = { ...input, endpoint: e.name };
+      if (!(await this.transactions.park(id, providerId, parked, sha256(token)))) throw await this.refuse({ id }, providerId, binding, 'park');
+      await this.audit.record({ type: 'upstream.answer_parked', outcome: 'info', providerId, loginTransactionId: id });
+      return `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}`;
+    }
+    const tx = binding ? await this.transactions.claimAnswer({ id }, providerId, sha256(binding)) : undefined;
+    if (!tx) throw await this.refuse({ id }, providerId, binding, 'claim');
+    return this.complete(tx, e.connector, e.name, input);
+  }
+
+  /**
+   * `GET /login/continue?answer=…`: the browser is back on Tessera's site with its binding
+   * cookie; the parked answer is claimed for it and completed.
+   * @throws BrokerError as {@link answer}.
+   */
+  async continueParked(token: string, binding: string | undefined): Promise<string> {
+    const parkedHash = sha256(token);
+    const tx = binding ? await this.transactions.claimAnswer({ parkedHash }, undefined, sha256(binding)) : undefined;
+    if (!tx) throw await this.refuse({ parkedHash }, undefined, binding, 'claim');
+    const connector = tx.providerId ? this.connectors.forProvider(tx.providerId) : undefined;
+    const parked = tx.parkedAnswer as ParkedAnswer | null;
+    if (!connector || !parked) throw new BrokerError(ErrorCodes.transactionUnknown, 'parked answer without provider');
+    const { endpoint, ...input } = parked;
+    return this.complete(tx, connector, endpoint, input);
+  }
+
+  /** Steps 4–7 on a claimed transaction; any failure becomes the stored outcome, so the app gets an OAuth error. */
+  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector, endpoint: string, input: UpstreamInput): Promise<string> {
+    const provider = this.settings.providers.get(connector.providerId)!;
+    const base = { providerId: provider.id, clientId: tx.clientId, loginTransactionId: tx.id };
+    let outcome: LoginOutcome;
+    try {
+      const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
+      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
+      const identity = mapIdentity(assertion, { trust: provider.trust });
+      const resolved = await this.linking.resolve(identity, provider.linking.policy);
+      await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind });
+      const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });
+      if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
+      const grant: LoginGrant = {
+        principalId: resolved.principalId,
+        providerId: provider.id,
+        groups: identity.groups,
+        roles: decision.roles,
+        authTime: identity.authn.authTime ? Math.floor(identity.authn.authTime.getTime() / 1000) : undefined,
+        acr: identity.authn.acr,
+        amr: identity.authn.amr,
+        upstreamSessionId: identity.authn.upstreamSessionId,
+      };
+      outcome = { kind: 'granted', grant };
+    } catch (err) {
+      const e = err instanceof BrokerError ? err : new BrokerError('login.internal_error', (err as Error)?.message, { cause: err });
+      this.log.warn({ msg: 'login failed', code: e.code, detail: e.detail, loginTransactionId: tx.id });
+      await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: e.code, details: { detail: e.detail } });
+      outcome = { kind: 'failed', code: e.code, oauthError: e.oauthError };
+    }
+    // Belt and braces: the outcome quotes upstream values (acr, amr, groups); it must always store.
+    outcome = storableDeep(outcome);
+    const resume = this.random.token(32);
+    if (!(await this.transactions.settle(tx.id, outcome.kind === 'granted' ? 'done' : 'failed', outcome, sha256(resume)))) {
+      throw new BrokerError(ErrorCodes.transactionExpired, 'the login expired while the answer was processed');
+    }
+    return `${this.settings.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}`;
+  }
+
+  /**
+   * Tells apart why an answer cannot be used (unknown, another browser's, replayed, expired),
+   * audits it and returns the error to throw.
+   */
+  private async refuse(key: AnswerKey, providerId: string | undefined, binding: string | undefined, step: 'park' | 'claim'): Promise<BrokerError> {
+    const seen = await this.transactions.find(key);
+    let code: ErrorCode;
+    if (!seen || (providerId !== undefined && seen.providerId !== providerId)) code = ErrorCodes.transactionUnknown;
+    else if (step === 'claim' && !sameBrowser(seen, binding)) code = ErrorCodes.transactionBindingMismatch;
+    else if (seen.consumedAt || (step === 'park' && seen.parkedHash)) code = 'login.transaction_replayed';
+    else if (seen.expiresAt <= this.clock.now()) code = ErrorCodes.transactionExpired;
+    else code = 'login.transaction_state_invalid';
+    await this.audit.record({
+      type: 'upstream.callback',
+      outcome: 'failure',
+      reason: code,
+      providerId: providerId ?? seen?.providerId ?? undefined,
+      clientId: seen?.clientId,
+      loginTransactionId: seen && code !== ErrorCodes.transactionUnknown ? seen.id : undefined,
+    });
+    return new BrokerError(code, 'login transaction cannot be used');
+  }
+}

@@ -1,0 +1,42 @@
+import { LOGIN_TRANSITIONS, canTransition, decideEntry, type EntryDecision, type LoginState } from '../../../src/login/login-state.rules';
+
+const STATES: LoginState[] = ['started', 'upstream', 'identified', 'pending_link', 'done', 'failed'];
+
+describe('login transaction state machine (DESIGN.md §1)', () => {
+  const allowed: Array<[LoginState, LoginState]> = [
+    ['started', 'upstream'],
+    ['upstream', 'identified'],
+    ['identified', 'done'],
+    ['identified', 'failed'],
+    ['identified', 'pending_link'],
+    ['pending_link', 'done'],
+    ['pending_link', 'failed'],
+  ];
+
+  it.each(STATES.flatMap((from) => STATES.map((to) => [from, to] as const)))('%s → %s is allowed only when listed', (from, to) => {
+    expect(canTransition(from, to)).toBe(allowed.some(([f, t]) => f === from && t === to));
+  });
+
+  it('done and failed are final; every state is reachable from started', () => {
+    expect(LOGIN_TRANSITIONS.done).toEqual([]);
+    expect(LOGIN_TRANSITIONS.failed).toEqual([]);
+    const seen = new Set<LoginState>(['started']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const s of [...seen]) for (const t of LOGIN_TRANSITIONS[s]) if (!seen.has(t)) (seen.add(t), (grew = true));
+    }
+    expect([...seen].sort()).toEqual([...STATES].sort());
+  });
+});
+
+describe('decideEntry: prompt and the SSO decision belong to the login flow (OIDC Core §3.1.2.1, §3.1.2.6)', () => {
+  it.each<[string, string | undefined, EntryDecision]>([
+    ['OIDC Core §3.1.2.6: prompt=none without a broker session → login_required', 'none', { kind: 'fail', code: 'authorize.login_required' }],
+    ['OIDC Core §3.1.2.1: prompt=login forces re-authentication upstream', 'login', { kind: 'upstream', forceAuthn: true }],
+    ['OIDC Core §3.1.2.1: prompt=login among other values still forces it', 'consent login', { kind: 'upstream', forceAuthn: true }],
+    ['no prompt: an ordinary upstream login', undefined, { kind: 'upstream', forceAuthn: false }],
+    ['prompt=select_account alone does not force re-authentication', 'select_account', { kind: 'upstream', forceAuthn: false }],
+  ])('%s', (_title, prompt, expected) => {
+    expect(decideEntry({ prompt })).toEqual(expected);
+  });
+});
