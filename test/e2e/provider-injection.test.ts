@@ -144,9 +144,9 @@ describe('answers at the wrong provider’s callback', () => {
       `SELECT (SELECT count(*)::int FROM federated_identities) AS identities,
               (SELECT count(*)::int FROM principals) AS principals,
               (SELECT count(*)::int FROM authorization_codes) AS codes,
-              (SELECT count(*)::int FROM audit_events WHERE type = 'authorize.code_issued') AS codesAudited`,
+              (SELECT count(*)::int FROM audit_events WHERE type = 'authorize.code_issued') AS codes_audited`,
     );
-    return row as { identities: number; principals: number; codes: number; codesaudited: number };
+    return row as { identities: number; principals: number; codes: number; codes_audited: number };
   }
 
   /** The newest audit event id, to read what happened after it. */
