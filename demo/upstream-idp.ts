@@ -27,17 +27,19 @@ export interface DemoUser {
   name: string;
   givenName: string;
   familyName: string;
+  /** Group names the IdP asserts in the `groups` claim (released with the `profile` scope). */
+  groups?: string[];
 }
 
 /** The three demo users (alice, bob, carol); their `sub` values never change. */
 export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
   {
     sub: 'u-alice', username: 'alice', password: 'alice-password', email: 'alice@demo.tessera.test',
-    emailVerified: true, name: 'Alice Anderson', givenName: 'Alice', familyName: 'Anderson',
+    emailVerified: true, name: 'Alice Anderson', givenName: 'Alice', familyName: 'Anderson', groups: ['staff', 'admins'],
   },
   {
     sub: 'u-bob', username: 'bob', password: 'bob-password', email: 'bob@demo.tessera.test',
-    emailVerified: true, name: 'Bob Brown', givenName: 'Bob', familyName: 'Brown',
+    emailVerified: true, name: 'Bob Brown', givenName: 'Bob', familyName: 'Brown', groups: ['staff'],
   },
   {
     sub: 'u-carol', username: 'carol', password: 'carol-password', email: 'carol@demo.tessera.test',
@@ -254,6 +256,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
               given_name: user.givenName,
               family_name: user.familyName,
               preferred_username: user.username,
+              ...(user.groups ? { groups: user.groups } : {}),
             };
           },
         };
@@ -266,7 +269,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
         // auth_time and amr (['pwd']) in every ID token (OIDC Core §2), as real IdPs send them.
         openid: ['sub', 'auth_time', 'amr'],
         email: ['email', 'email_verified'],
-        profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+        profile: ['name', 'given_name', 'family_name', 'preferred_username', 'groups'],
       },
       // Put scope-requested claims in the ID token as well as userinfo, like most real IdPs do.
       conformIdTokenClaims: false,
