@@ -6,89 +6,34 @@
  * GET that carries the cookie. Driven once by real Chromium and once by the scripted browser,
  * which also plays the attacker who tries to use a parked answer from another browser.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { chromium, type Browser as Chromium } from 'playwright-core';
-import { startUpstreamIdp, type RunningUpstreamIdp } from '../../demo/upstream-idp';
-import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { appAuthorizationRequest } from '../support/app-login';
 import { Browser, parseForms } from '../support/browser';
-import { freshDatabase, type TestDatabase } from '../support/database';
-import { freePort } from '../support/ports';
+import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
-const APP_REDIRECT = 'http://127.0.0.1:9/app/callback';
 /** Chromium refuses port 9 (an unsafe port); its navigation ends at this one, where nothing listens. */
 const CHROMIUM_APP_REDIRECT = 'http://127.0.0.1:18080/app/callback';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let idp: RunningUpstreamIdp;
-let tessera: RunningTessera;
-let db: TestDatabase;
-let app: oidc.Configuration;
+let h: Harness;
 let issuer: string;
-let dir: string;
 
 beforeAll(async () => {
-  const [idpPort, port] = [await freePort(), await freePort()];
-  issuer = `http://localhost:${port}`;
-  const upstreamSecret = randomBytes(16).toString('hex');
-  const appSecret = randomBytes(16).toString('hex');
-  idp = await startUpstreamIdp({
-    port: idpPort,
-    host: '127.0.0.1',
-    issuer: `http://127.0.0.1:${idpPort}`,
-    log: () => undefined,
-    clients: [{ client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/partner/callback`] }],
+  h = await startHarness({
+    upstreamOnOtherSite: true,
+    upstreamResponseMode: 'form_post',
+    extraClients: [{ id: 'browser-app', redirectUris: [CHROMIUM_APP_REDIRECT] }],
   });
-  dir = mkdtempSync(join(tmpdir(), 'tessera-xsite-'));
-  mkdirSync(join(dir, 'providers'));
-  mkdirSync(join(dir, 'clients'));
-  writeFileSync(
-    join(dir, 'providers', 'partner.yaml'),
-    [
-      'displayName: Partner on another site',
-      'protocol: oidc',
-      'oidc:',
-      `  issuer: ${idp.issuer}`,
-      '  clientId: tessera',
-      '  clientSecret: ${XSITE_UPSTREAM_SECRET}',
-      '  allowInsecureRequests: true',
-      '  responseMode: form_post',
-      'trust: { emailVerified: asserted, domains: [demo.tessera.test] }',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'clients', 'app.yaml'), ['displayName: App', 'type: confidential', `redirectUris: [${APP_REDIRECT}, ${CHROMIUM_APP_REDIRECT}]`, 'clientSecret: ${XSITE_APP_SECRET}'].join('\n'));
-  db = await freshDatabase();
-  tessera = await startTessera({
-    port,
-    host: '127.0.0.1',
-    env: {
-      TESSERA_ISSUER: issuer,
-      TESSERA_PROVIDERS_DIR: join(dir, 'providers'),
-      TESSERA_CLIENTS_DIR: join(dir, 'clients'),
-      TESSERA_DATA_DIR: 'memory://',
-      TESSERA_KEK: randomBytes(32).toString('base64url'),
-      ...(db.url ? { DATABASE_URL: db.url } : {}),
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      XSITE_UPSTREAM_SECRET: upstreamSecret,
-      XSITE_APP_SECRET: appSecret,
-    },
-  });
-  app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), { execute: [oidc.allowInsecureRequests] });
+  issuer = h.issuer;
 }, 60_000);
 
 afterAll(async () => {
-  await tessera?.close();
-  await idp?.close();
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await h?.close();
 });
 
 /** Redeems the code of the app's callback URL and returns the verified ID token claims. */
-async function redeem(callback: URL, verifier: string, state: string, nonce: string): Promise<oidc.IDToken> {
+async function redeem(app: oidc.Configuration, callback: URL, verifier: string, state: string, nonce: string): Promise<oidc.IDToken> {
   const tokens = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
   return tokens.claims()!;
 }
@@ -110,13 +55,13 @@ describe('a form_post answer from another site completes the login (OAuth 2.0 Fo
     const page = await context.newPage();
     const answerPosts: Array<{ cookie: string; status?: number }> = [];
     page.on('request', async (req) => {
-      if (req.method() === 'POST' && req.url().startsWith(`${issuer}/federation/oidc/partner/callback`)) {
+      if (req.method() === 'POST' && req.url().startsWith(`${issuer}/federation/oidc/upstream/callback`)) {
         answerPosts.push({ cookie: (await req.allHeaders()).cookie ?? '' });
       }
     });
-    const { url, verifier, state, nonce } = await appAuthorizationRequest(app, CHROMIUM_APP_REDIRECT, { idp_hint: 'partner' });
+    const { url, verifier, state, nonce } = await appAuthorizationRequest(h.clients['browser-app'], CHROMIUM_APP_REDIRECT, { idp_hint: 'upstream' });
     await page.goto(url.href);
-    expect(new URL(page.url()).host).toBe(new URL(idp.issuer).host);
+    expect(new URL(page.url()).host).toBe(new URL(h.idp.issuer).host);
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', 'alice-password');
     // Nothing listens at the app's redirect URI: the navigation's request is where the app would read the code.
@@ -127,7 +72,7 @@ describe('a form_post answer from another site completes the login (OAuth 2.0 Fo
     // The premise: the cross-site POST really arrived without Tessera's binding cookie.
     expect(answerPosts[0].cookie).not.toMatch(/tessera_browser=/);
     expect(appCallback.searchParams.get('iss')).toBe(issuer);
-    const claims = await redeem(appCallback, verifier, state, nonce);
+    const claims = await redeem(h.clients['browser-app'], appCallback, verifier, state, nonce);
     expect(claims.email).toBe('alice@demo.tessera.test');
     expect(claims.iss).toBe(issuer);
     await context.close();
@@ -137,12 +82,12 @@ describe('a form_post answer from another site completes the login (OAuth 2.0 Fo
 describe('a parked answer belongs to the browser that started the login', () => {
   /** Runs the scripted browser up to the IdP's auto-submitting form_post page; returns that form. */
   async function upToFormPost(b: Browser) {
-    const req = await appAuthorizationRequest(app, APP_REDIRECT, { idp_hint: 'partner' });
+    const req = await appAuthorizationRequest(h.app, APP_REDIRECT, { idp_hint: 'upstream' });
     const first = await b.follow(req.url);
     const [login] = parseForms(await first.response.text(), first.url);
     const answered = await b.submit(login, { username: 'bob', password: 'bob-password' }, first.url);
     const [formPost] = parseForms(await answered.response.text(), answered.url);
-    expect(formPost.action).toBe(`${issuer}/federation/oidc/partner/callback`);
+    expect(formPost.action).toBe(`${issuer}/federation/oidc/upstream/callback`);
     expect(formPost.method).toBe('POST');
     return { req, formPost, pageUrl: answered.url };
   }
@@ -162,7 +107,7 @@ describe('a parked answer belongs to the browser that started the login', () => 
 
     const done = await victim.follow(continueUrl, { stopAt: [APP_REDIRECT] });
     const callback = new URL(done.stoppedAt!);
-    const claims = await redeem(callback, req.verifier, req.state, req.nonce);
+    const claims = await redeem(h.app, callback, req.verifier, req.state, req.nonce);
     expect(claims.email).toBe('bob@demo.tessera.test');
   }, 60_000);
 
@@ -178,7 +123,7 @@ describe('a parked answer belongs to the browser that started the login', () => 
   }, 60_000);
 
   it('RFC 9110 §15.5.6: the callback of a form_post provider answers GET with 405 and Allow: POST', async () => {
-    const res = await fetch(`${issuer}/federation/oidc/partner/callback?code=x&state=y`);
+    const res = await fetch(`${issuer}/federation/oidc/upstream/callback?code=x&state=y`);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     await res.arrayBuffer();

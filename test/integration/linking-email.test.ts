@@ -39,7 +39,7 @@ describe.each(backends)('linking: per-identity email and the primary identity’
   const q = <T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
   const principal = async (id: string) => (await q(`SELECT *, xmin::text AS version FROM principals WHERE id = $1`, [id]))[0];
   const identities = (principalId: string) =>
-    q(`SELECT provider_id, subject, email, email_verified, claims, last_login_at FROM federated_identities WHERE principal_id = $1 ORDER BY created_at, id`, [principalId]);
+    q(`SELECT provider_id, subject, email, email_verified, claims, last_login_at FROM federated_identities WHERE principal_id = $1 ORDER BY created_at, provider_id`, [principalId]);
   /** Every UPDATE statement naming a column, recorded by the probe triggers below. */
   const writes = async () => (await q<{ what: string }>(`SELECT what FROM probe_writes ORDER BY id`)).map((r) => r.what);
   const forgetWrites = () => q(`DELETE FROM probe_writes`);
@@ -104,6 +104,7 @@ describe.each(backends)('linking: per-identity email and the primary identity’
     const before = await principal(principalId);
     await forgetWrites();
     const b = identity({ providerId: 'idp-b', issuer: 'https://idp-b.example', email: 'someone@other.example', emailVerified: true, name: 'Other Name', groups: ['idp-b:x'] });
+    clock.advance(60_000);
     await linkDirectly(principalId, b);
     clock.advance(60_000);
     const resolved = await linking.resolve(b, 'none');

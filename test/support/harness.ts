@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
 import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp, type UpstreamClient } from '../../demo/upstream-idp';
+import type { AuthorizationPort } from '../../src/authorization/authorization.module';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
@@ -58,6 +59,29 @@ export interface HarnessOptions {
   extraClients?: Array<{ id: string; redirectUris: string[]; idTokenSignedResponseAlg?: 'RS256' | 'ES256' }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
+  /**
+   * Run the main upstream IdP on another site than Tessera (issuer http://127.0.0.1:<port> while
+   * Tessera is http://localhost:<port>), so browsers apply SameSite rules between them.
+   */
+  upstreamOnOtherSite?: boolean;
+  /** The main provider's `oidc.responseMode` (default query). */
+  upstreamResponseMode?: 'query' | 'form_post';
+  /** Replaces Tessera's authorization port (e.g. one that records what reaches it). */
+  authorization?: AuthorizationPort;
+}
+
+/** The lines of an OIDC providers/<id>.yaml as an operator writes it. */
+function oidcProviderYaml(p: { displayName: string; issuer: string; secretEnv: string; trustDomains: string[]; extra?: string[] }): string {
+  return [
+    `displayName: ${p.displayName}`,
+    'protocol: oidc',
+    'oidc:',
+    `  issuer: ${p.issuer}`,
+    '  clientId: tessera',
+    `  clientSecret: \${${p.secretEnv}}`,
+    '  allowInsecureRequests: true',
+    ...(p.extra ?? []),
+  ].join('\n') + `\ntrust: { emailVerified: asserted, domains: [${p.trustDomains.join(', ')}] }\n`;
 }
 
 /**
@@ -71,6 +95,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const appSecret = randomBytes(16).toString('hex');
   const idp = await startUpstreamIdp({
     port: idpPort,
+    ...(opts.upstreamOnOtherSite ? { host: '127.0.0.1', issuer: `http://127.0.0.1:${idpPort}` } : {}),
     users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
     // The upstream's own complaints (e.g. a forged code in an attack test) are expected noise.
     log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
@@ -104,52 +129,23 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   mkdirSync(join(dir, 'clients'));
   writeFileSync(
     join(dir, 'providers', 'upstream.yaml'),
-    [
-      'displayName: Test upstream',
-      'protocol: oidc',
-      'oidc:',
-      `  issuer: ${opts.upstreamIssuerOverride ?? idp.issuer}`,
-      '  clientId: tessera',
-      '  clientSecret: ${E2E_UPSTREAM_SECRET}',
-      '  allowInsecureRequests: true',
-      'subject: { claim: sub }',
-      'trust: { emailVerified: asserted, domains: [demo.tessera.test] }',
-      'linking: { policy: none }',
-      'homeRealm: { domains: [demo.tessera.test] }',
-    ].join('\n'),
+    oidcProviderYaml({
+      displayName: 'Test upstream',
+      issuer: opts.upstreamIssuerOverride ?? idp.issuer,
+      secretEnv: 'E2E_UPSTREAM_SECRET',
+      trustDomains: ['demo.tessera.test'],
+      extra: opts.upstreamResponseMode ? [`  responseMode: ${opts.upstreamResponseMode}`] : [],
+    }) + 'subject: { claim: sub }\nlinking: { policy: none }\nhomeRealm: { domains: [demo.tessera.test] }\n',
   );
   for (const p of opts.extraProviders ?? []) {
-    writeFileSync(
-      join(dir, 'providers', `${p.id}.yaml`),
-      [
-        `displayName: ${p.id}`,
-        'protocol: oidc',
-        'oidc:',
-        `  issuer: ${p.issuer}`,
-        '  clientId: tessera',
-        '  clientSecret: ${E2E_EXTRA_PROVIDER_SECRET}',
-        '  allowInsecureRequests: true',
-        `trust: { emailVerified: asserted, domains: [${p.trustDomains.join(', ')}] }`,
-      ].join('\n'),
-    );
+    writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains }));
   }
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;
     writeFileSync(
       join(dir, 'providers', `${id}.yaml`),
-      [
-        `displayName: Test upstream ${id}`,
-        'protocol: oidc',
-        'oidc:',
-        `  issuer: ${u.idp.issuer}`,
-        '  clientId: tessera',
-        `  clientSecret: \${E2E_UPSTREAM_SECRET_${i}}`,
-        '  allowInsecureRequests: true',
-        'subject: { claim: sub }',
-        'trust: { emailVerified: asserted, domains: [demo.tessera.test] }',
-        'linking: { policy: none }',
-      ].join('\n'),
+      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: ['demo.tessera.test'] }) + 'subject: { claim: sub }\nlinking: { policy: none }\n',
     );
   });
   const clientSecrets: Record<string, string> = {};
@@ -190,7 +186,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       E2E_EXTRA_PROVIDER_SECRET: 'hostile-secret',
       ...upstreamEnv,
     };
-    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination });
+    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -213,7 +209,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
-        const other = await startTessera({ port: 0, host: '127.0.0.1', env });
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization });
         others.push(other);
         return other;
       },

@@ -6,6 +6,7 @@ import type { ClientAuthMethod, ClientConfig } from '../types';
 import { FieldProblems, type FieldProblem } from './problems';
 import { checkRedirectUri, checkScope } from './rules';
 import { validateDto } from './validate-dto';
+import { REQUIRED, STRING, NOT_EMPTY, LIST, NON_EMPTY_LIST, STRINGS, oneOf } from './messages';
 
 /**
  * Schema of clients/<id>.yaml (DESIGN.md §4): one downstream app; the file stem is the client_id.
@@ -13,14 +14,7 @@ import { validateDto } from './validate-dto';
  */
 
 const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const REQUIRED = { message: 'is required' };
-const STRING = { message: 'must be a string' };
-const NOT_EMPTY = { message: 'must not be empty' };
-const LIST = { message: 'must be a list' };
-const NON_EMPTY_LIST = { message: 'must list at least one value' };
-const STRINGS = { each: true, message: 'must be a list of strings' };
 const LIFETIME = { message: 'must be a whole number of seconds between 1 and 3600' };
-const oneOf = (values: readonly string[], each = false) => ({ each, message: `${each ? 'every value must' : 'must'} be one of: ${values.join(', ')}` });
 
 /** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
 export const CLIENT_SECRET_FIELDS: ReadonlySet<string> = new Set(['clientSecret']);

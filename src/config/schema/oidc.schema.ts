@@ -3,16 +3,10 @@ import type { OidcProviderSettings } from '../types';
 import { FieldProblems } from './problems';
 import { checkIssuerUrl, checkScope } from './rules';
 import type { ProtocolSchema } from './protocol-schema';
+import { REQUIRED, STRING, NOT_EMPTY, BOOLEAN, LIST, STRINGS, oneOf } from './messages';
 
-const REQUIRED = { message: 'is required' };
-const STRING = { message: 'must be a string' };
-const NOT_EMPTY = { message: 'must not be empty' };
-const BOOLEAN = { message: 'must be true or false' };
-const LIST = { message: 'must be a list' };
-const STRINGS = { each: true, message: 'must be a list of strings' };
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 const RESPONSE_MODES = ['query', 'form_post'] as const;
-const oneOf = (values: readonly string[]) => ({ message: `must be one of: ${values.join(', ')}` });
 
 /** Default scopes requested upstream (types.ts `OidcProviderSettings.scopes`). */
 export const DEFAULT_PROVIDER_SCOPES = ['openid', 'email', 'profile'];

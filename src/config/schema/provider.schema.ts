@@ -6,6 +6,7 @@ import type { ProtocolSchema } from './protocol-schema';
 import { FieldProblems, type FieldProblem } from './problems';
 import { checkDomain } from './rules';
 import { validateDto } from './validate-dto';
+import { REQUIRED, STRING, NOT_EMPTY, MAPPING, LIST, STRINGS, oneOf } from './messages';
 
 /**
  * Schema of providers/<id>.yaml (DESIGN.md §4). The DTO classes describe the file as written
@@ -14,14 +15,6 @@ import { validateDto } from './validate-dto';
  */
 
 const LINKING_POLICIES: LinkingPolicy[] = ['none', 'email', 'user-confirmed', 'admin-bound'];
-const REQUIRED = { message: 'is required' };
-const STRING = { message: 'must be a string' };
-const NOT_EMPTY = { message: 'must not be empty' };
-const BOOLEAN = { message: 'must be true or false' };
-const MAPPING = { message: 'must be a mapping' };
-const LIST = { message: 'must be a list' };
-const STRINGS = { each: true, message: 'must be a list of strings' };
-const oneOf = (values: readonly string[]) => ({ message: `must be one of: ${values.join(', ')}` });
 
 /** Protocols a provider file may name; those without a schema in {@link PROTOCOL_SCHEMAS} are refused as not implemented. */
 const KNOWN_PROTOCOLS = ['oidc', 'saml'] as const;
