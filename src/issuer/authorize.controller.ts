@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
-import { BrokerError, ErrorCodes, errorPageHtml, htmlPage, escapeHtml } from '../common';
+import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml } from '../common';
 import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin } from '../login/login.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
@@ -21,6 +21,7 @@ export class AuthorizeController {
     @Inject(LoginService) private readonly login: LoginService,
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
     @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(Random) private readonly random: Random,
   ) {}
 
   @Get()
@@ -38,7 +39,7 @@ export class AuthorizeController {
     }
     const request = check.request;
     try {
-      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https));
+      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random));
       if (step.kind === 'done') await this.answer(res, step.finished);
       else sendStep(res, step);
     } catch (err) {

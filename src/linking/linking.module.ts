@@ -15,5 +15,5 @@ export class LinkingModule {}
 export const LINKING_ENTITIES = [PrincipalEntity, FederatedIdentityEntity];
 
 export { LinkingService, type ResolvedPrincipal } from './linking.service';
-export { PrincipalClaimsReader, type PrincipalClaims, type PrincipalProfile } from './principal-claims.reader';
+export { PrincipalClaimsReader, type PrincipalClaims } from './principal-claims.reader';
 export { decideLink, type LinkDecision } from './decide.rules';

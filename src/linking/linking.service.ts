@@ -1,6 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BrokerError, Clock, CryptoRandom, Random } from '../common';
+import { BrokerError, Clock, Random } from '../common';
 import { isUniqueViolation } from '../database';
 import type { CanonicalIdentity } from '../identity/identity.module';
 import { decideLink, type LinkDecision, type LinkFacts } from './decide.rules';
@@ -39,7 +39,7 @@ export class LinkingService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
-    @Optional() @Inject(Random) private readonly random: Random = new CryptoRandom(),
+    @Inject(Random) private readonly random: Random,
   ) {}
 
   /**

@@ -20,9 +20,6 @@ export interface PrincipalClaims {
   updatedAt: Date;
 }
 
-/** @deprecated the former name of {@link PrincipalClaims}; use that. */
-export type PrincipalProfile = PrincipalClaims;
-
 /**
  * Reads principal claims for the issuer (ID token and userinfo, DESIGN.md §1 step 8). Read only:
  * it never writes and never consults an upstream IdP; the profile is what the principal's primary

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { randomToken } from '../common';
+import type { Random } from '../common';
 
 /**
  * The cookie that binds login transactions to one browser (DESIGN.md §1 step 2): `__Host-`
@@ -17,11 +17,11 @@ export function readBinding(req: Request, secure: boolean): string | undefined {
   return typeof v === 'string' && v.length >= 32 && v.length <= 128 ? v : undefined;
 }
 
-/** Reads the binding cookie, creating and setting one when absent. @returns the binding value. */
-export function ensureBinding(req: Request, res: Response, secure: boolean): string {
+/** Reads the binding cookie, creating and setting one (256 bits from `random`) when absent. @returns the binding value. */
+export function ensureBinding(req: Request, res: Response, secure: boolean, random: Random): string {
   const existing = readBinding(req, secure);
   if (existing) return existing;
-  const value = randomToken(32);
+  const value = random.token(32);
   res.cookie(bindingCookieName(secure), value, { httpOnly: true, secure, sameSite: 'lax', path: '/' });
   return value;
 }

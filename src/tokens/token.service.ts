@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import { BrokerError, Clock, ErrorCodes, randomToken } from '../common';
+import { BrokerError, Clock, ErrorCodes, Random } from '../common';
 import { KeyStore, type SigningAlg } from './key-store.service';
 
 /** Settings the token service needs. */
@@ -63,13 +63,14 @@ export class TokenService {
     @Inject(KeyStore) private readonly keys: KeyStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(TOKEN_SETTINGS) private readonly settings: TokenSettings,
+    @Inject(Random) private readonly random: Random,
   ) {}
 
   /** Signs an access token. @returns the JWT, its `jti` and `expires_in` (seconds). */
   async mintAccessToken(input: AccessTokenInput): Promise<{ token: string; jti: string; expiresIn: number }> {
     const key = this.keys.signingKey('ES256');
     const now = this.clock.nowSeconds();
-    const jti = randomToken(16);
+    const jti = this.random.token(16);
     const payload: JWTPayload = {
       client_id: input.clientId,
       scope: input.scope,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { migrations } from '../../migrations';
 import { ENTITIES } from '../../src/app/app.module';
-import { FixedClock } from '../../src/common';
+import { CryptoRandom, FixedClock } from '../../src/common';
 import { ExpirySweeper, openDatabase, runMigrations, type OpenDatabase } from '../../src/database';
 import type { CanonicalIdentity } from '../../src/identity/identity.module';
 import { LinkingService } from '../../src/linking/linking.module';
@@ -58,7 +58,7 @@ describe.each(backends)('database on %s', (backend) => {
   });
 
   it('one principal per (provider, subject): ten first logins racing each other create exactly one', async () => {
-    const linking = new LinkingService(db.dataSource, new FixedClock(new Date('2026-11-29T12:00:00Z')));
+    const linking = new LinkingService(db.dataSource, new FixedClock(new Date('2026-11-29T12:00:00Z')), new CryptoRandom());
     const identity: CanonicalIdentity = {
       providerId: 'race',
       issuer: 'https://idp.example',

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrations } from '../../migrations';
-import { FixedClock } from '../../src/common';
+import { CryptoRandom, FixedClock } from '../../src/common';
 import { openDatabase, runMigrations, type OpenDatabase } from '../../src/database';
 import type { CanonicalIdentity } from '../../src/identity/identity.module';
 import { LINKING_ENTITIES, LinkingService, PrincipalClaimsReader } from '../../src/linking/linking.module';
@@ -75,7 +75,7 @@ describe.each(backends)('linking: per-identity email and the primary identity’
   });
   beforeEach(async () => {
     clock = new FixedClock(T0);
-    linking = new LinkingService(db.dataSource, clock);
+    linking = new LinkingService(db.dataSource, clock, new CryptoRandom());
     reader = new PrincipalClaimsReader(db.dataSource);
   });
 

@@ -1,10 +1,10 @@
 import { claimsForScope } from '../../../src/issuer/claims.rules';
-import type { PrincipalProfile } from '../../../src/linking/linking.module';
+import type { PrincipalClaims } from '../../../src/linking/linking.module';
 
 const UPDATED = new Date('2026-01-02T03:04:05.999Z');
 const UPDATED_S = Math.floor(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000);
 
-const full: PrincipalProfile = {
+const full: PrincipalClaims = {
   id: 'p-1',
   email: 'Pat@example.test',
   emailVerified: true,
@@ -14,10 +14,10 @@ const full: PrincipalProfile = {
   preferredUsername: 'pdoe',
   updatedAt: UPDATED,
 };
-const empty: PrincipalProfile = { id: 'p-2', email: null, emailVerified: null, name: null, givenName: null, familyName: null, preferredUsername: null, updatedAt: UPDATED };
+const empty: PrincipalClaims = { id: 'p-2', email: null, emailVerified: null, name: null, givenName: null, familyName: null, preferredUsername: null, updatedAt: UPDATED };
 
 describe('claimsForScope: claims released per scope (OIDC Core §5.4)', () => {
-  it.each<[string, PrincipalProfile, string, Record<string, unknown>]>([
+  it.each<[string, PrincipalClaims, string, Record<string, unknown>]>([
     ['OIDC Core §5.4: openid alone releases no user claims', full, 'openid', {}],
     ['OIDC Core §5.4: email → email, email_verified', full, 'openid email', { email: 'Pat@example.test', email_verified: true }],
     ['OIDC Core §5.4: profile → name, given_name, family_name, preferred_username, updated_at', full, 'openid profile', { name: 'Pat Doe', given_name: 'Pat', family_name: 'Doe', preferred_username: 'pdoe', updated_at: UPDATED_S }],
