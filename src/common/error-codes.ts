@@ -89,9 +89,7 @@ export const ERROR_REGISTRY = {
   'login.transaction_binding_mismatch': { oauth: 'invalid_request', status: 400, summary: 'the login belongs to another browser' },
   'login.transaction_replayed': { oauth: 'invalid_request', status: 400, summary: 'the IdP answer for this login was already used' },
   'login.transaction_state_invalid': { oauth: 'invalid_request', status: 400, summary: 'the login transaction is not in a state that accepts this step' },
-  'login.answer_unknown': { oauth: 'invalid_request', status: 400, summary: 'an IdP answer matches no login transaction' },
   'login.endpoint_unknown': { oauth: 'invalid_request', status: 404, summary: 'the connector has no such federation endpoint' },
-  'login.prompt_none_login_required': { oauth: 'login_required', status: 400, summary: 'prompt=none and no broker session can answer without a login' },
   'login.internal_error': { oauth: 'server_error', status: 500, summary: 'an unexpected failure during login (detail in the log)' },
 
   // Upstream IdPs and the OIDC connector: the login is refused (RFC 6749 §4.1.2.1 access_denied).
@@ -106,7 +104,6 @@ export const ERROR_REGISTRY = {
   'oidc.claims_invalid': { oauth: 'access_denied', status: 400, summary: 'upstream claims contain NUL or ill-formed Unicode' },
   'oidc.auth_time_invalid': { oauth: 'access_denied', status: 400, summary: 'auth_time is missing where required, or in the future' },
   'oidc.reauthentication_missing': { oauth: 'access_denied', status: 400, summary: 'prompt=login was sent but the IdP reports no fresh authentication' },
-  'oidc.response_mode_invalid': { oauth: 'access_denied', status: 400, summary: 'the IdP answered with another response mode than requested' },
 
   // Identity mapping and linking (DESIGN.md §1 steps 5–6).
   'mapping.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the IdP sent no usable subject' },
@@ -121,7 +118,6 @@ export const ERROR_REGISTRY = {
   'token.code_reused': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code was already redeemed' },
   'token.code_expired': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code has expired' },
   'token.pkce_mismatch': { oauth: 'invalid_grant', status: 400, summary: 'code_verifier is missing, malformed or does not match' },
-  'token.grant_invalid': { oauth: 'invalid_grant', status: 400, summary: 'the grant behind the code can no longer be honoured' },
   'token.grant_type_unsupported': { oauth: 'unsupported_grant_type', status: 400, summary: 'this grant_type is not supported' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },
 } as const satisfies Record<string, ErrorSpec>;

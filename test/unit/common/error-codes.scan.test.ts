@@ -23,16 +23,6 @@ const CODE_SHAPE = /^[a-z]+\.[a-z0-9_]+$/;
 const CODE_PROPERTIES = new Set(['code', 'reason']);
 const isRulesFile = (f: string) => f.endsWith(`${sep}validate-authorize.rules.ts`);
 
-/**
- * Codes added with the foundation refactor (issue 5), registered before the code that raises
- * them lands. Remove a code from this list as soon as src/ uses it (a test below says when).
- */
-const FOUNDATION_PREREGISTERED: readonly ErrorCode[] = [
-  'login.answer_unknown',
-  'login.prompt_none_login_required',
-  'token.grant_invalid',
-  'oidc.response_mode_invalid',
-];
 
 const isRegistered = (s: string): boolean => Object.hasOwn(ERROR_REGISTRY, s);
 
@@ -177,13 +167,8 @@ describe('error codes in src/ are registered (DESIGN.md §7; RFC 6749 §4.1.2.1,
   });
 
   it('DESIGN.md §7: every registry entry is used in src/ (no unused codes), except the pre-registered ones', () => {
-    const unused = Object.keys(ERROR_REGISTRY).filter((c) => !result.literals.has(c) && !FOUNDATION_PREREGISTERED.includes(c as ErrorCode));
+    const unused = Object.keys(ERROR_REGISTRY).filter((c) => !result.literals.has(c));
     expect(unused).toEqual([]);
-  });
-
-  it('FOUNDATION_PREREGISTERED codes are registered and not used yet (remove a code from the list once src/ uses it)', () => {
-    expect(FOUNDATION_PREREGISTERED.filter((c) => !isRegistered(c))).toEqual([]);
-    expect(FOUNDATION_PREREGISTERED.filter((c) => result.literals.has(c))).toEqual([]);
   });
 
   it('DESIGN.md §7: every ErrorCodes constant is referenced in src/ or test/ (no unused constants)', () => {
