@@ -1,22 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PrincipalEntity } from './entities';
+import type { ProfileValues } from './profile.rules';
 
 /**
  * A principal's profile as tokens and userinfo present it (OIDC Core §5.1 standard claims; the
  * issuer picks what each scope releases). Null = absent. `updatedAt` is when a profile value last
  * changed (OIDC Core §5.1 `updated_at`), not the last login.
  */
-export interface PrincipalClaims {
+export interface PrincipalClaims extends ProfileValues {
   /** The principal id: the `sub` of every token. */
   id: string;
-  email: string | null;
-  /** Null when there is no email. */
-  emailVerified: boolean | null;
-  name: string | null;
-  givenName: string | null;
-  familyName: string | null;
-  preferredUsername: string | null;
   updatedAt: Date;
 }
 

@@ -20,6 +20,7 @@ import * as oidc from 'openid-client';
 import { appAuthorizationRequest, signIn, type Credentials } from '../support/app-login';
 import { Browser } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
+import { discoveryDocument } from '../support/hostile-op';
 
 jest.setTimeout(60_000);
 
@@ -74,17 +75,7 @@ async function startRelayOp(): Promise<RelayOp> {
   };
 
   app.get('/.well-known/openid-configuration', (_req, res) => {
-    res.json({
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      jwks_uri: `${issuer}/jwks`,
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic'],
-    });
+    res.json(discoveryDocument(issuer, { token_endpoint_auth_methods_supported: ['client_secret_basic'] }));
   });
   app.get('/jwks', async (_req, res) => {
     res.json(await (await fetch(`${target().issuer}/jwks`)).json());

@@ -40,17 +40,7 @@ export async function startHostileOp(): Promise<HostileOp> {
   const codes = new Map<string, { nonce?: string; clientId: string }>();
 
   app.get('/.well-known/openid-configuration', (_req, res) => {
-    res.json({
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      jwks_uri: `${issuer}/jwks`,
-      userinfo_endpoint: `${issuer}/userinfo`,
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      code_challenge_methods_supported: ['S256'],
-    });
+    res.json(discoveryDocument(issuer, { userinfo_endpoint: `${issuer}/userinfo` }));
   });
   app.get('/jwks', (_req, res) => res.json({ keys: [jwk] }));
   app.get('/authorize', (req, res) => {
@@ -89,4 +79,22 @@ export async function startHostileOp(): Promise<HostileOp> {
       server.close(() => resolve());
     });
   return op;
+}
+
+/**
+ * The OpenID Provider metadata (OIDC Discovery §3) of a scripted test OP at `issuer`, with its
+ * endpoints at /authorize, /token and /jwks; `extra` adds or overrides fields.
+ */
+export function discoveryDocument(issuer: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    jwks_uri: `${issuer}/jwks`,
+    response_types_supported: ['code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    code_challenge_methods_supported: ['S256'],
+    ...extra,
+  };
 }
