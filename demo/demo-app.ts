@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type * as OpenIdClient from 'openid-client';
+import { plainSentence, type LocalError } from './errors';
 import { demoPage, escapeHtml } from './html';
 
 /** Options of {@link demoAppRouter}. */
@@ -25,16 +26,26 @@ interface PendingLogin {
   expiresAt: number;
 }
 
+/** What the app keeps of a finished sign-in (its own session; Tessera's tokens are not kept). */
+interface SignedIn {
+  claims: Record<string, unknown>;
+  userinfo: Record<string, unknown>;
+  token: { type: string; expiresIn: unknown; scope: unknown };
+  expiresAt: number;
+}
+
 const LOGIN_COOKIE = 'demo_app_login';
+const SESSION_COOKIE = 'demo_app_session';
 const LOGIN_TTL_MS = 10 * 60 * 1000;
-const MAX_PENDING = 10_000;
+const SESSION_TTL_MS = 60 * 60 * 1000;
+const MAX_ENTRIES = 10_000;
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:48rem;margin:2.5rem auto;padding:0 1rem;color:#222}' +
   'table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;' +
   'text-align:left;vertical-align:top;font-family:ui-monospace,monospace;font-size:.9rem}' +
   '.button{display:inline-block;padding:.6rem 1.2rem;background:#1f5fbf;color:#fff;text-decoration:none;' +
-  'border-radius:4px}.error{color:#a00}.muted{color:#666}';
+  'border:0;border-radius:4px;font:inherit;cursor:pointer}form{display:inline}.error{color:#a00}.muted{color:#666}';
 
 function page(title: string, body: string): string {
   return demoPage(title, STYLE, body);
@@ -60,6 +71,12 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/** Drops expired entries, then reports whether there is room for one more. */
+function sweep<T extends { expiresAt: number }>(map: Map<string, T>, now: number): boolean {
+  for (const [key, value] of map) if (value.expiresAt <= now) map.delete(key);
+  return map.size < MAX_ENTRIES;
+}
+
 /** openid-client is ESM-only: loaded once with a dynamic import (kept as import() by tsc, require()'d under jest). */
 let openIdClient: Promise<typeof OpenIdClient> | undefined;
 function loadOpenIdClient(): Promise<typeof OpenIdClient> {
@@ -67,26 +84,51 @@ function loadOpenIdClient(): Promise<typeof OpenIdClient> {
   return openIdClient;
 }
 
+/** A failure as the app shows it: the OAuth error (or a local one), Tessera's code, a developer detail. */
+interface Failure {
+  error: string;
+  code?: string;
+  detail?: string;
+}
+
+function failureOf(err: unknown, local: LocalError): Failure {
+  const e = err as { error?: unknown; error_description?: unknown; message?: unknown; cause?: { message?: unknown } };
+  if (typeof e?.error === 'string') {
+    return { error: e.error, code: typeof e.error_description === 'string' ? e.error_description : undefined };
+  }
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const cause = typeof e?.cause?.message === 'string' ? ` (${e.cause.message})` : '';
+  return { error: local, detail: message + cause };
+}
+
 /**
  * An express router for the demo app, to mount at the path of `baseUrl` (the demo runner mounts it
  * at `/demo` on Tessera's own HTTP server).
  *
- * Routes: `GET /` (start page), `GET /login` (redirects to Tessera's authorization endpoint with
- * state, nonce and a PKCE S256 challenge; the login is remembered server-side under an httpOnly
- * `demo_app_login` cookie), `GET /callback` (code exchange with state / nonce / PKCE checks, then
- * userinfo; renders the ID token claims and the userinfo response).
+ * Routes: `GET /` (the start page, or who is signed in: the ID token claims and the userinfo
+ * response kept in the app's own session), `GET /login` (redirects to Tessera's authorization
+ * endpoint with state, nonce and a PKCE S256 challenge; the login is remembered server-side under
+ * an httpOnly `demo_app_login` cookie), `GET /callback` (code exchange with state / nonce / PKCE
+ * checks, then userinfo; on success the result goes into the session, under an httpOnly
+ * `demo_app_session` cookie, and the browser is sent to `GET /` — a clean URL, so Reload and Back
+ * never replay the callback), `POST /logout` (ends the app's session only).
  *
+ * A GET or HEAD that arrives on another host than `baseUrl`'s (e.g. 127.0.0.1 for localhost) is
+ * redirected there first: cookies belong to one host, and Tessera's redirect comes back to it.
  * Discovery happens lazily on first use and is cached (Tessera starts listening after this router
  * is mounted); a failed discovery is retried on the next request. Every failure renders an error
- * page with status 400 — the error and error_description the authorization server sent, or the
- * library's message. Nothing here throws into express.
+ * page with status 400: a plain sentence, the error and Tessera's code. Nothing here throws into
+ * express.
  */
 export function demoAppRouter(opts: DemoAppOptions): express.Router {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '') || '/';
+  const canonical = new URL(baseUrl);
+  const basePath = canonical.pathname.replace(/\/+$/, '') || '/';
   const cookiePath = basePath;
+  const secure = canonical.protocol === 'https:';
   const redirectUri = `${baseUrl}/callback`;
   const pending = new Map<string, PendingLogin>();
+  const sessions = new Map<string, SignedIn>();
   let configuration: Promise<OpenIdClient.Configuration> | undefined;
 
   function getConfiguration(): Promise<OpenIdClient.Configuration> {
@@ -107,50 +149,69 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
     return configuration;
   }
 
-  function sweep(now: number): void {
-    for (const [key, login] of pending) if (login.expiresAt <= now) pending.delete(key);
-  }
+  const path = (p: string) => `${basePath === '/' ? '' : basePath}${p}`;
+  const link = (p: string) => escapeHtml(path(p));
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, path: cookiePath };
 
-  const link = (path: string) => escapeHtml(`${basePath === '/' ? '' : basePath}${path}`);
-
-  function renderError(res: express.Response, error: string, description?: string): void {
+  function renderError(res: express.Response, f: Failure): void {
+    const codes = [f.error, f.code].filter((x): x is string => !!x).map((x) => `<code>${escapeHtml(x)}</code>`).join(' ');
     res
       .status(400)
       .type('html')
       .send(
         page(
           'Demo app — sign-in failed',
-          `<h1>Sign-in failed</h1><p class="error"><strong>${escapeHtml(error)}</strong></p>` +
-            (description ? `<p>${escapeHtml(description)}</p>` : '') +
+          `<h1>Sign-in failed</h1><p class="error">${escapeHtml(plainSentence(f.error, f.code))}</p>` +
+            `<p class="muted">Error: ${codes}</p>` +
+            (f.detail ? `<p class="muted">Detail for the app’s developers: ${escapeHtml(f.detail)}</p>` : '') +
             `<p><a class="button" href="${link('/login')}">Try again</a> <a href="${link('/')}">Home</a></p>`,
         ),
       );
   }
 
-  function describeError(err: unknown): { error: string; description?: string } {
-    const e = err as { error?: unknown; error_description?: unknown; code?: unknown; message?: unknown; name?: unknown };
-    if (typeof e?.error === 'string') {
-      return { error: e.error, description: typeof e.error_description === 'string' ? e.error_description : undefined };
-    }
-    const message = typeof e?.message === 'string' ? e.message : String(err);
-    const cause = (err as { cause?: { message?: unknown } })?.cause;
-    const causeMessage = typeof cause?.message === 'string' ? ` (${cause.message})` : '';
-    return { error: typeof e?.name === 'string' ? e.name : 'Error', description: message + causeMessage };
+  function sessionOf(req: express.Request): SignedIn | undefined {
+    const key = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    const session = key ? sessions.get(key) : undefined;
+    return session && session.expiresAt > Date.now() ? session : undefined;
   }
 
   const router = express.Router();
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     res.set('cache-control', 'no-store');
+    const host = req.headers.host?.toLowerCase();
+    if ((req.method === 'GET' || req.method === 'HEAD') && host !== canonical.host.toLowerCase()) {
+      res.redirect(302, `${canonical.origin}${req.originalUrl}`);
+      return;
+    }
     next();
   });
 
-  router.get('/', (_req, res) => {
+  router.get('/', (req, res) => {
+    const session = sessionOf(req);
+    if (!session) {
+      res.type('html').send(
+        page(
+          'Demo app',
+          `<h1>Demo app</h1><p>An ordinary OpenID Connect app. It trusts only Tessera (<code>${escapeHtml(opts.tesseraIssuer)}</code>); ` +
+            `Tessera sends you on to your organisation's identity provider.</p>` +
+            `<p><a class="button" href="${link('/login')}">Sign in through Tessera</a></p>`,
+        ),
+      );
+      return;
+    }
+    const { claims, userinfo, token } = session;
+    const who = claims.name ?? claims.email ?? claims.sub;
     res.type('html').send(
       page(
-        'Demo app',
-        `<h1>Demo app</h1><p>An ordinary OpenID Connect app. It trusts only Tessera (<code>${escapeHtml(opts.tesseraIssuer)}</code>); ` +
-          `Tessera sends you on to your organisation's identity provider.</p>` +
-          `<p><a class="button" href="${link('/login')}">Sign in through Tessera</a></p>`,
+        'Demo app — signed in',
+        `<h1>Signed in as ${escapeHtml(who)}</h1>` +
+          `<p class="muted">Token response: token_type ${escapeHtml(token.type)}, ` +
+          `expires_in ${escapeHtml(token.expiresIn ?? '—')}, scope ${escapeHtml(token.scope ?? '—')}.</p>` +
+          `<h2>ID token claims</h2>${claimsTable(claims)}` +
+          `<h2>UserInfo response</h2>${claimsTable(userinfo)}` +
+          `<p><a class="button" href="${link('/login')}">Sign in again</a> ` +
+          `<a class="button" href="${link('/login?switch=1')}">Sign in as someone else</a> ` +
+          `<form method="post" action="${link('/logout')}"><button class="button" type="submit">Sign out of the demo app</button></form></p>`,
       ),
     );
   });
@@ -159,11 +220,12 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
   router.get('/login', async (req, res) => {
     try {
       const client = await loadOpenIdClient();
-      const config = await getConfiguration();
+      const config = await getConfiguration().catch((err: unknown) => {
+        throw Object.assign(new Error('discovery failed', { cause: err }), { local: 'discovery_failed' });
+      });
       const now = Date.now();
-      sweep(now);
-      if (pending.size >= MAX_PENDING) {
-        renderError(res, 'too many pending sign-ins', 'Try again in a few minutes.');
+      if (!sweep(pending, now)) {
+        renderError(res, { error: 'too_many_pending' });
         return;
       }
       const login: PendingLogin = {
@@ -184,17 +246,10 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
         code_challenge_method: 'S256',
         ...(req.query.switch === '1' ? { prompt: 'login' } : {}),
       });
-      res.cookie(LOGIN_COOKIE, key, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: baseUrl.startsWith('https:'),
-        path: cookiePath,
-        maxAge: LOGIN_TTL_MS,
-      });
+      res.cookie(LOGIN_COOKIE, key, { ...cookieOptions, maxAge: LOGIN_TTL_MS });
       res.redirect(302, url.href);
     } catch (err) {
-      const { error, description } = describeError(err);
-      renderError(res, error, description);
+      renderError(res, failureOf(err, (err as { local?: LocalError }).local ?? 'discovery_failed'));
     }
   });
 
@@ -202,16 +257,19 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
     const key = parseCookies(req.headers.cookie)[LOGIN_COOKIE];
     const login = key ? pending.get(key) : undefined;
     if (key) pending.delete(key); // one attempt per login
-    res.clearCookie(LOGIN_COOKIE, { path: cookiePath, httpOnly: true, sameSite: 'lax' });
+    res.clearCookie(LOGIN_COOKIE, cookieOptions);
     const query = new URL(req.originalUrl, 'http://x').search;
     const params = new URLSearchParams(query);
     const error = params.get('error');
     if (error) {
-      renderError(res, error, params.get('error_description') ?? undefined);
+      renderError(res, { error, code: params.get('error_description') ?? undefined });
       return;
     }
     if (!login || login.expiresAt <= Date.now()) {
-      renderError(res, 'no sign-in in progress', 'This browser has no pending sign-in (or it expired). Start again.');
+      // A callback URL opened again (history, a bookmark) by a browser that is signed in: nothing
+      // failed, the sign-in it belongs to is done. Show who is signed in.
+      if (sessionOf(req)) res.redirect(303, path('/'));
+      else renderError(res, { error: 'no_login_in_progress' });
       return;
     }
     try {
@@ -224,27 +282,34 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
         idTokenExpected: true,
       });
       const claims = (tokens.claims() ?? {}) as Record<string, unknown>;
-      const userinfo = (await client.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Record<
-        string,
-        unknown
-      >;
-      const who = claims.name ?? claims.email ?? claims.sub;
-      res.type('html').send(
-        page(
-          'Demo app — signed in',
-          `<h1>Signed in as ${escapeHtml(who)}</h1>` +
-            `<p class="muted">Token response: token_type ${escapeHtml(tokens.token_type)}, ` +
-            `expires_in ${escapeHtml(tokens.expires_in ?? '—')}, scope ${escapeHtml(tokens.scope ?? '—')}.</p>` +
-            `<h2>ID token claims</h2>${claimsTable(claims)}` +
-            `<h2>UserInfo response</h2>${claimsTable(userinfo)}` +
-            `<p><a class="button" href="${link('/login')}">Sign in again</a> ` +
-              `<a class="button" href="${link('/login?switch=1')}">Sign in as someone else</a> <a href="${link('/')}">Home</a></p>`,
-        ),
-      );
+      const userinfo = (await client.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Record<string, unknown>;
+      const now = Date.now();
+      if (!sweep(sessions, now)) {
+        renderError(res, { error: 'too_many_pending' });
+        return;
+      }
+      const previous = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      if (previous) sessions.delete(previous);
+      const sessionKey = randomBytes(24).toString('base64url');
+      sessions.set(sessionKey, {
+        claims,
+        userinfo,
+        token: { type: tokens.token_type, expiresIn: tokens.expires_in, scope: tokens.scope },
+        expiresAt: now + SESSION_TTL_MS,
+      });
+      res.cookie(SESSION_COOKIE, sessionKey, { ...cookieOptions, maxAge: SESSION_TTL_MS });
+      // Post/Redirect/Get: the code and state leave the address bar and the history.
+      res.redirect(303, path('/'));
     } catch (err) {
-      const { error: e, description } = describeError(err);
-      renderError(res, e, description);
+      renderError(res, failureOf(err, 'response_check_failed'));
     }
+  });
+
+  router.post('/logout', (req, res) => {
+    const key = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    if (key) sessions.delete(key);
+    res.clearCookie(SESSION_COOKIE, cookieOptions);
+    res.redirect(303, path('/'));
   });
 
   return router;

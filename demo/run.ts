@@ -12,9 +12,15 @@
  *   DEMO_APP_CLIENT_SECRET       the demo app's secret at Tessera (default demo-app-secret)
  *   TESSERA_ISSUER, PORT         Tessera's public URL and port (default http://localhost:3000, 3000)
  *   LOG_LEVEL                    default warn, so the banner stays readable; info shows every request and audit event
+ * Log lines are printed as readable text (src/app/logging.ts readableLogLine), not pino's JSON.
+ *
+ * `npm run demo` starts it through demo/start.cjs, which compiles first only when the sources
+ * changed since the last build (`npm ci` already built them, in the prepare script).
  */
 import type { INestApplication } from '@nestjs/common';
 import type { Express } from 'express';
+import type { DestinationStream } from 'pino';
+import { readableLogDestination } from '../src/app/logging';
 import { startTessera, type RunningTessera } from '../src/bootstrap';
 import { demoAppRouter } from './demo-app';
 import { DEMO_USERS, startUpstreamIdp, type RunningUpstreamIdp } from './upstream-idp';
@@ -44,11 +50,12 @@ export interface RunningDemo {
 
 /**
  * Starts the upstream IdP, then Tessera with the demo app mounted at /demo and `GET /` redirecting
- * to /demo/.
+ * to /demo/ on the issuer's host (so `http://127.0.0.1:3000` lands on `http://localhost:3000/demo/`:
+ * cookies belong to one host, and Tessera's answers come back to the issuer's).
  * @throws whatever startTessera throws (e.g. ConfigError naming the bad file and field), after
  *   closing the upstream IdP; EADDRINUSE when a port is taken.
  */
-export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<RunningDemo> {
+export async function startDemo(env: NodeJS.ProcessEnv = process.env, opts: { logDestination?: DestinationStream } = {}): Promise<RunningDemo> {
   applyDemoEnvDefaults(env);
   const issuer = env.TESSERA_ISSUER!.replace(/\/+$/, '');
   const upstreamPort = Number(env.DEMO_UPSTREAM_PORT ?? 3001);
@@ -69,11 +76,13 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<R
   });
 
   try {
+    const canonicalHost = new URL(issuer).host.toLowerCase();
     const tessera = await startTessera({
       env,
+      logDestination: opts.logDestination ?? readableLogDestination(),
       beforeInit(app: INestApplication) {
         const http = app.getHttpAdapter().getInstance() as Express;
-        http.get('/', (_req, res) => res.redirect(302, '/demo/'));
+        http.get('/', (req, res) => res.redirect(302, req.headers.host?.toLowerCase() === canonicalHost ? '/demo/' : `${issuer}/demo/`));
         http.use(
           '/demo',
           demoAppRouter({
@@ -119,7 +128,8 @@ function banner(demo: RunningDemo, issuer: string): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+/** The `npm run demo` command: starts the demo, prints the banner, stops on SIGINT / SIGTERM. */
+export async function main(): Promise<void> {
   let demo: RunningDemo;
   try {
     demo = await startDemo(process.env);

@@ -15,6 +15,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { demoPage, escapeHtml } from './html';
+import { loadOidcProvider, memoryAdapterFactory } from './oidc-provider-support';
 
 /** A demo account of the upstream IdP. These credentials are public demo data (README). */
 export interface DemoUser {
@@ -83,83 +84,6 @@ export interface RunningUpstreamIdp {
   users: DemoUser[];
   /** Closes the HTTP server, including keep-alive connections. Idempotent. */
   close(): Promise<void>;
-}
-
-/** Loads oidc-provider (ESM-only) quietly: it warns "Unsupported runtime" on Node 20, which is expected. */
-async function loadOidcProvider(): Promise<any> {
-  // A non-literal specifier: oidc-provider ships no type declarations. tsc (nodenext, CJS output)
-  // keeps import() as a real dynamic import; under jest, swc turns it into a require() that jest
-  // transforms.
-  const specifier = 'oidc-provider';
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
-    warn.apply(console, args);
-  };
-  try {
-    const mod = await import(specifier);
-    // The named export: `default.default` would be Koa's own ESM-interop getter (Provider extends Koa).
-    return mod.Provider ?? mod.default;
-  } finally {
-    console.warn = warn;
-  }
-}
-
-/**
- * A small per-provider in-memory storage adapter (oidc-provider's Adapter interface). Used instead
- * of the built-in one, which logs a warning and shares one module-global store between providers.
- */
-function memoryAdapterFactory(): (model: string) => unknown {
-  const store = new Map<string, { payload: any; expiresAt: number }>();
-  const grants = new Map<string, Set<string>>();
-  const grantable = new Set([
-    'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest',
-  ]);
-  const get = (key: string): any => {
-    const entry = store.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      store.delete(key);
-      return undefined;
-    }
-    return entry.payload;
-  };
-  return (model: string) => ({
-    async upsert(id: string, payload: any, expiresIn?: number) {
-      const key = `${model}:${id}`;
-      const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity;
-      if (model === 'Session') store.set(`sessionUid:${payload.uid}`, { payload: id, expiresAt });
-      if (payload.userCode) store.set(`userCode:${payload.userCode}`, { payload: id, expiresAt });
-      if (grantable.has(model) && payload.grantId) {
-        const members = grants.get(payload.grantId) ?? new Set<string>();
-        members.add(key);
-        grants.set(payload.grantId, members);
-      }
-      store.set(key, { payload, expiresAt });
-    },
-    async find(id: string) {
-      return get(`${model}:${id}`);
-    },
-    async findByUid(uid: string) {
-      const id = get(`sessionUid:${uid}`);
-      return id === undefined ? undefined : get(`${model}:${id}`);
-    },
-    async findByUserCode(userCode: string) {
-      const id = get(`userCode:${userCode}`);
-      return id === undefined ? undefined : get(`${model}:${id}`);
-    },
-    async consume(id: string) {
-      const payload = get(`${model}:${id}`);
-      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
-    },
-    async destroy(id: string) {
-      store.delete(`${model}:${id}`);
-    },
-    async revokeByGrantId(grantId: string) {
-      for (const key of grants.get(grantId) ?? []) store.delete(key);
-      grants.delete(grantId);
-    },
-  });
 }
 
 const STYLE =
@@ -335,8 +259,30 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
       next();
     };
 
+    // Interactions finished in this browser session, so that going Back to a used login page says
+    // so instead of failing (the page is the history entry before the app's signed-in page).
+    const finished = new Map<string, number>();
+    const markFinished = (uid: string) => {
+      const now = Date.now();
+      for (const [key, until] of finished) if (until <= now) finished.delete(key);
+      if (finished.size < 10_000) finished.set(uid, now + 10 * 60 * 1000);
+    };
+
     app.get('/interaction/:uid', noStore, async (req, res) => {
-      const details = await provider.interactionDetails(req, res);
+      const details = await provider.interactionDetails(req, res).catch((err: unknown) => {
+        if ((finished.get(String(req.params.uid)) ?? 0) > Date.now()) return undefined;
+        throw err;
+      });
+      if (!details) {
+        res.type('html').send(
+          page(
+            'Demo IdP — sign-in finished',
+            '<h1>This sign-in is already finished</h1><p>This login page was used and cannot be used again. ' +
+              'Use your browser’s Forward button to return to the application, or start a new sign-in there.</p>',
+          ),
+        );
+        return;
+      }
       if (details.uid !== req.params.uid) throw new Error('interaction mismatch');
       const { prompt, params, session } = details;
       if (prompt.name === 'login') {
@@ -355,6 +301,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
           grant.addResourceScope(indicator, (scopes as string[]).join(' '));
         }
         const grantId = await grant.save();
+        markFinished(details.uid);
         await provider.interactionFinished(req, res, { consent: details.grantId ? {} : { grantId } }, {
           mergeWithLastSubmission: true,
         });
@@ -386,6 +333,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
           );
           return;
         }
+        markFinished(details.uid);
         await provider.interactionFinished(
           req,
           res,

@@ -61,7 +61,7 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
     });
     app.useLogger(app.get(Logger));
     if (config.env.kekIsDevelopmentDefault) {
-      log.warn('!!! TESSERA_KEK is not set: signing keys are encrypted with the PUBLIC DEVELOPMENT KEY. Never run like this in production. !!!');
+      log.warn('TESSERA_KEK is not set: signing keys are encrypted with the PUBLIC DEVELOPMENT KEY. Never run like this in production.');
     }
     if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
     app.disable('x-powered-by');

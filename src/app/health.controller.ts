@@ -1,4 +1,6 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { All, Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { refuseMethod } from '../common';
 import { DataSource } from 'typeorm';
 
 /** `GET /health`: 200 `{status:"ok"}` when the database answers, 503 otherwise. */
@@ -14,5 +16,11 @@ export class HealthController {
       throw new ServiceUnavailableException({ status: 'unavailable', database: 'down' });
     }
     return { status: 'ok', database: 'up' };
+  }
+
+  /** Any other method: 405 with `Allow: GET` (RFC 9110 §15.5.6). */
+  @All()
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET']);
   }
 }

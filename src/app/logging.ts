@@ -23,3 +23,43 @@ export function loggingParams(level: string, destination?: DestinationStream): P
   };
   return { pinoHttp: destination ? [options, destination] : options };
 }
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** Fields every line has, or that the readable form shows in its own place. */
+const SHOWN_APART = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'req', 'res', 'responseTime']);
+
+/**
+ * One pino JSON line as one line a person reads: `12:00:00 WARN  tessera: message key=value …`
+ * (a request line as `GET /path → 200 (3 ms)`). A line that is not a JSON object is returned as is.
+ */
+export function readableLogLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line.endsWith('\n') ? line : `${line}\n`;
+  }
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return line.endsWith('\n') ? line : `${line}\n`;
+  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 19) : '';
+  const level = (typeof entry.level === 'number' ? (LEVEL_NAMES[entry.level] ?? String(entry.level)) : 'LOG').padEnd(5);
+  const context = typeof entry.context === 'string' ? `${entry.context}: ` : '';
+  const req = entry.req as { method?: unknown; path?: unknown } | undefined;
+  const res = entry.res as { statusCode?: unknown } | undefined;
+  const request = req && typeof req === 'object' ? ` ${String(req.method)} ${String(req.path)}` : '';
+  const status = res && typeof res === 'object' && res.statusCode !== undefined ? ` → ${String(res.statusCode)}` : '';
+  const took = typeof entry.responseTime === 'number' ? ` (${entry.responseTime} ms)` : '';
+  const fields = Object.entries(entry)
+    .filter(([k, v]) => !SHOWN_APART.has(k) && v !== undefined)
+    .map(([k, v]) => ` ${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+    .join('');
+  const msg = typeof entry.msg === 'string' ? entry.msg : '';
+  return `${[time, level].filter(Boolean).join(' ')} ${context}${msg}${request}${status}${took}${fields}\n`;
+}
+
+/**
+ * A pino destination that writes {@link readableLogLine}s to `write` (default stdout): for the
+ * demo, where a person reads the output; production keeps JSON lines.
+ */
+export function readableLogDestination(write: (text: string) => void = (text) => void process.stdout.write(text)): DestinationStream {
+  return { write: (line: string) => write(readableLogLine(line)) };
+}

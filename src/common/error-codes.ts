@@ -16,7 +16,7 @@
  * - `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
  *   `unsupported_grant_type`, `invalid_scope`: token endpoint, RFC 6749 §5.2 (`invalid_client` is HTTP 401);
  * - `invalid_token` (HTTP 401), `invalid_request`: protected resources such as userinfo, RFC 6750 §3.1;
- * - `login_required`, `request_not_supported`, `request_uri_not_supported`: OIDC Core §3.1.2.6.
+ * - `login_required`, `consent_required`, `request_not_supported`, `request_uri_not_supported`: OIDC Core §3.1.2.6.
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -31,6 +31,7 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token'
   | 'login_required'
+  | 'consent_required'
   | 'request_not_supported'
   | 'request_uri_not_supported';
 
@@ -80,6 +81,7 @@ export const ERROR_REGISTRY = {
   'authorize.pkce_challenge_malformed': { oauth: 'invalid_request', status: 400, summary: 'code_challenge is not 43–128 unreserved characters' },
   'authorize.prompt_invalid': { oauth: 'invalid_request', status: 400, summary: 'prompt has an unknown or conflicting value' },
   'authorize.max_age_invalid': { oauth: 'invalid_request', status: 400, summary: 'max_age is not a non-negative integer' },
+  'authorize.consent_required': { oauth: 'consent_required', status: 400, summary: 'prompt=consent, but Tessera has no consent step to show' },
   'authorize.login_required': { oauth: 'login_required', status: 400, summary: 'prompt=none but an interactive login is needed' },
 
   // The login flow (DESIGN.md §1 steps 2–6).
@@ -119,6 +121,7 @@ export const ERROR_REGISTRY = {
   'token.code_expired': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code has expired' },
   'token.pkce_mismatch': { oauth: 'invalid_grant', status: 400, summary: 'code_verifier is missing, malformed or does not match' },
   'token.grant_type_unsupported': { oauth: 'unsupported_grant_type', status: 400, summary: 'this grant_type is not supported' },
+  'token.access_token_missing': { oauth: 'invalid_token', status: 401, summary: 'no bearer token was presented (the challenge then names no error, RFC 6750 §3.1)' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },
 } as const satisfies Record<string, ErrorSpec>;
 

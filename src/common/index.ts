@@ -7,3 +7,4 @@ export * from './loggable-error';
 export * from './text';
 export * from './dns';
 export * from './random';
+export * from './http';

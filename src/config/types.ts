@@ -75,6 +75,11 @@ export interface ClientConfig {
   id: string;
   file: string;
   displayName: string;
+  /**
+   * The app's home page (RFC 7591 §2 `client_uri`): an https URL, or http on a loopback host.
+   * Optional; error pages offer it as the way back to the app.
+   */
+  clientUri?: string;
   /** `public` clients have no secret and must use PKCE S256 (RFC 7636, OAuth 2.0 Security BCP §2.1.1). */
   type: 'confidential' | 'public';
   /** SHA-256 (base64url) of the secret resolved from `${ENV}`; the plain secret is not kept. Confidential only. */

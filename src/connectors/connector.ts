@@ -48,6 +48,8 @@ export interface BeginContext {
   loginHint?: string;
   /** The app demands a fresh authentication (OIDC prompt=login, SAML ForceAuthn). */
   forceAuthn?: boolean;
+  /** The app asks the user to pick an account (OIDC prompt=select_account), passed on where the protocol can. */
+  selectAccount?: boolean;
   /** Seconds: the upstream authentication may be at most this old (OIDC max_age); enforced on the answer. */
   maxAge?: number;
 }

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
-import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml } from '../common';
+import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml, refuseMethod } from '../common';
 import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin } from '../login/login.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
@@ -24,8 +24,31 @@ export class AuthorizeController {
     @Inject(Random) private readonly random: Random,
   ) {}
 
+  /** `GET /oauth2/authorize`: the request in the query (RFC 6749 §4.1.1). */
   @Get()
-  async authorize(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async authorizeGet(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.authorize(query, req, res);
+  }
+
+  /**
+   * `POST /oauth2/authorize`: the same request form-encoded in the body (OIDC Core §3.1.2.1: the
+   * authorization endpoint MUST support GET and POST). The query is not read.
+   */
+  @Post()
+  async authorizePost(@Headers('content-type') contentType: string | undefined, @Body() body: Record<string, unknown> | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (!contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      throw new BrokerError(ErrorCodes.requestInvalid, 'authorization requests sent by POST must be application/x-www-form-urlencoded');
+    }
+    await this.authorize({ ...(body ?? {}) }, req, res);
+  }
+
+  /** Answers any other method with 405 and `Allow` (RFC 9110 §15.5.6). */
+  @All()
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET', 'POST']);
+  }
+
+  private async authorize(query: Record<string, unknown>, req: Request, res: Response): Promise<void> {
     const check = validateAuthorize(query, this.clients.all);
     if (!check.ok) {
       const clientId = typeof query.client_id === 'string' && this.clients.all.has(query.client_id) ? query.client_id : undefined;
@@ -38,12 +61,16 @@ export class AuthorizeController {
       return;
     }
     const request = check.request;
+    const client = this.clients.all.get(request.clientId)!;
     try {
-      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random));
+      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random), { displayName: client.displayName });
       if (step.kind === 'done') await this.answer(res, step.finished);
       else sendStep(res, step);
     } catch (err) {
-      if (err instanceof BrokerError && err.code !== ErrorCodes.upstreamUnreachable) {
+      // The client and redirect_uri are trusted now: the app hears every failure, an unreachable
+      // IdP included (temporarily_unavailable, RFC 6749 §4.1.2.1); a page is only for errors
+      // without a safe redirect.
+      if (err instanceof BrokerError) {
         res.redirect(303, this.errorRedirect(request.redirectUri, request.state, err.oauthError, err.code));
         return;
       }
@@ -56,6 +83,12 @@ export class AuthorizeController {
   async resume(@Query('login') resume: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof resume !== 'string' || resume === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token missing');
     await this.answer(res, await this.login.finish(resume, readBinding(req, this.settings.https)));
+  }
+
+  /** Answers any other method on the resume endpoint with 405 and `Allow: GET`. */
+  @All('resume')
+  otherResumeMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET']);
   }
 
   /** Answers the app for a finished login: a code, an OAuth error redirect, or (pending linking) a page. */

@@ -1,4 +1,6 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { All, Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { refuseMethod } from '../common';
 import { KeyStore } from '../tokens/tokens.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 
@@ -35,7 +37,7 @@ export class DiscoveryController {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       authorization_response_iss_parameter_supported: true,
-      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+      prompt_values_supported: ['none', 'login', 'select_account'],
     };
   }
 
@@ -44,5 +46,11 @@ export class DiscoveryController {
   @Header('Content-Type', 'application/jwk-set+json')
   jwks(): { keys: unknown[] } {
     return this.keys.jwks();
+  }
+
+  /** Any other method on the metadata or the JWKS: 405 with `Allow: GET` (RFC 9110 §15.5.6). */
+  @All(['.well-known/openid-configuration', 'oauth2/jwks'])
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET']);
   }
 }

@@ -44,7 +44,9 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
     }
     if (status === 401) {
       const userinfo = /\/userinfo\/*$/.test(req.path.toLowerCase());
-      res.setHeader('WWW-Authenticate', userinfo ? `Bearer error="${error}"` : 'Basic realm="tessera"');
+      // RFC 6750 §3.1: a request without any authentication information gets a challenge without an error code.
+      const missing = exception instanceof BrokerError && exception.code === 'token.access_token_missing';
+      res.setHeader('WWW-Authenticate', !userinfo ? 'Basic realm="tessera"' : missing ? 'Bearer' : `Bearer error="${error}"`);
     }
     res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
   }

@@ -1,6 +1,6 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post, UseFilters, Res } from '@nestjs/common';
+import { All, Body, Controller, Headers, HttpCode, Inject, Post, UseFilters, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { BrokerError, ErrorCodes } from '../common';
+import { BrokerError, ErrorCodes, refuseMethod } from '../common';
 import { ClientRegistry, presentedCredentials } from './client-registry';
 import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant-handler';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
@@ -51,5 +51,11 @@ export class TokenController {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     return response;
+  }
+
+  /** Any other method: 405 with `Allow: POST` (RFC 9110 §15.5.6), as OAuth JSON. */
+  @All()
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['POST']);
   }
 }

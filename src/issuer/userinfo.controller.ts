@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post, UseFilters } from '@nestjs/common';
-import { BrokerError, ErrorCodes } from '../common';
+import { All, Body, Controller, Get, Headers, HttpCode, Inject, Post, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { BrokerError, ErrorCodes, refuseMethod } from '../common';
 import { PrincipalClaimsReader } from '../linking/linking.module';
 import { TokenService } from '../tokens/tokens.module';
 import { claimsForScope } from './claims.rules';
@@ -32,11 +33,17 @@ export class UserinfoController {
     return this.userinfo(authorization, form && typeof body?.access_token === 'string' ? body.access_token : undefined);
   }
 
+  /** Any other method: 405 with `Allow: GET, POST` (RFC 9110 §15.5.6), as OAuth JSON. */
+  @All()
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET', 'POST']);
+  }
+
   private async userinfo(authorization: string | undefined, fromBody: string | undefined): Promise<Record<string, unknown>> {
     const fromHeader = authorization ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim())?.[1] : undefined;
     if ((authorization && !fromHeader) || (fromHeader && fromBody)) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'malformed or duplicate bearer token');
     const token = fromHeader ?? fromBody;
-    if (!token) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'no bearer token');
+    if (!token) throw new BrokerError('token.access_token_missing', 'no bearer token');
     const claims = await this.tokens.verifyAccessToken(token);
     const profile = await this.principals.claimsFor(claims.sub);
     if (!profile) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'principal no longer exists');

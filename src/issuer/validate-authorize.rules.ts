@@ -2,6 +2,7 @@ import type { ClientConfig } from '../config';
 import { isStorableText, type OAuthErrorCode } from '../common';
 import type { AuthorizationRequest } from '../login/login.module';
 import { isPkceValue } from './pkce.rules';
+import { findRedirectUri } from './redirect-uri.rules';
 
 /** Result of checking an authorization request. Pure data; the controller turns it into HTTP. */
 export type AuthorizeCheck =
@@ -24,7 +25,8 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
  *
  * Order matters: client_id and redirect_uri are checked first, and errors about them are never
  * redirected (open-redirect defence, RFC 6749 §4.1.2.1, RFC 9700 §4.1). redirect_uri must equal a
- * registered URI exactly, character for character. Every other error goes back to the app.
+ * registered URI exactly, character for character, except the port of an http loopback IP
+ * literal (RFC 8252 §7.3, see redirect-uri.rules.ts). Every other error goes back to the app.
  *
  * @param query the raw query; a parameter given twice, or not as a plain string, is invalid (RFC 6749 §3.1).
  */
@@ -42,7 +44,7 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   if (!client) return bad('client.unknown', 'unknown client_id');
   const redirectUri = single('redirect_uri');
   if (!redirectUri) return bad('client.redirect_uri_missing', 'redirect_uri is missing or malformed');
-  if (!client.redirectUris.includes(redirectUri)) return bad('client.redirect_uri_mismatch', 'redirect_uri is not registered for this client');
+  if (!findRedirectUri(client.redirectUris, redirectUri)) return bad('client.redirect_uri_mismatch', 'redirect_uri is not registered for this client');
 
   const stateRaw = single('state');
   // A state that is not VSCHAR is not echoed back: it could carry anything into the app's URL.
@@ -84,6 +86,9 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
   if (prompts.some((p) => !PROMPTS.has(p)) || (prompts.includes('none') && prompts.length > 1)) {
     return fail('invalid_request', 'authorize.prompt_invalid', 'prompt has an unknown or conflicting value');
   }
+  // OIDC Core §3.1.2.1: an OP that cannot obtain consent MUST return an error, typically
+  // consent_required; Tessera has no consent step, so it says so instead of ignoring the request.
+  if (prompts.includes('consent')) return fail('consent_required', 'authorize.consent_required', 'prompt=consent is not supported');
   // Whether a silent login can succeed (prompt=none) is the login flow's decision, not syntax.
 
   let maxAge: number | undefined;

@@ -4,7 +4,8 @@ import type { AuthorizationRequest } from './types';
 /**
  * The login transaction's states (DESIGN.md §1, issue "login is a state machine"):
  * - `started`: the app's request is validated and the row exists; no provider yet (chooser shown);
- * - `upstream`: the browser was sent to a provider; its connector state is stored;
+ * - `upstream`: the browser was sent to a provider; its connector state is stored (until an
+ *   answer arrives the user may go Back and pick another provider);
  * - `identified`: the IdP's answer was claimed (single use) and is being validated, mapped, linked;
  * - `pending_link`: linking waits for the user or an admin;
  * - `done` / `failed`: the outcome is stored; the issuer picks it up once with the resume token.
@@ -13,8 +14,11 @@ export type LoginState = 'started' | 'upstream' | 'identified' | 'pending_link' 
 
 /** Every allowed transition; anything else is a bug or an attack and is refused. */
 export const LOGIN_TRANSITIONS: Readonly<Record<LoginState, readonly LoginState[]>> = {
-  started: ['upstream'],
-  upstream: ['identified'],
+  // started → failed: the chosen provider cannot be reached; the app is told.
+  started: ['upstream', 'failed'],
+  // upstream → upstream: the user went Back to the chooser and picked another provider before any
+  // answer arrived; upstream → failed: that provider cannot be reached.
+  upstream: ['identified', 'upstream', 'failed'],
   identified: ['done', 'failed', 'pending_link'],
   pending_link: ['done', 'failed'],
   done: [],
@@ -28,8 +32,8 @@ export function canTransition(from: LoginState, to: LoginState): boolean {
 
 /** How a new authorization request enters the login flow. */
 export type EntryDecision =
-  /** Authenticate upstream; `forceAuthn` passes prompt=login on (OIDC Core §3.1.2.1). */
-  | { kind: 'upstream'; forceAuthn: boolean }
+  /** Authenticate upstream; `forceAuthn` and `selectAccount` pass prompt=login and prompt=select_account on (OIDC Core §3.1.2.1). */
+  | { kind: 'upstream'; forceAuthn: boolean; selectAccount: boolean }
   /** End at once with this error, without a transaction (prompt=none without a session, OIDC Core §3.1.2.6). */
   | { kind: 'fail'; code: ErrorCode };
 
@@ -43,5 +47,5 @@ export type EntryDecision =
 export function decideEntry(request: Pick<AuthorizationRequest, 'prompt'>): EntryDecision {
   const prompts = request.prompt?.split(' ').filter(Boolean) ?? [];
   if (prompts.includes('none')) return { kind: 'fail', code: 'authorize.login_required' };
-  return { kind: 'upstream', forceAuthn: prompts.includes('login') };
+  return { kind: 'upstream', forceAuthn: prompts.includes('login'), selectAccount: prompts.includes('select_account') };
 }

@@ -58,18 +58,42 @@ export class LoginTransactionStore {
     });
   }
 
-  /** An open (`started`, unexpired) transaction of this browser, for the provider chooser. */
-  async findStarted(id: string, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
+  /**
+   * A transaction of this browser that a provider may still be picked for (DESIGN.md §1 step 2):
+   * `started`, or `upstream` with no answer parked yet (the user went Back to the chooser). Unexpired.
+   */
+  async findChoosable(id: string, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
     const row = await this.repo()
       .createQueryBuilder('t')
-      .where("t.id = :id AND t.state = 'started' AND t.browser_binding_hash = :bindingHash AND t.expires_at > :now", { id, bindingHash, now: this.clock.now() })
+      .where("t.id = :id AND t.state IN ('started', 'upstream') AND t.parked_hash IS NULL AND t.browser_binding_hash = :bindingHash AND t.expires_at > :now", {
+        id,
+        bindingHash,
+        now: this.clock.now(),
+      })
       .getOne();
     return row ?? undefined;
   }
 
-  /** `started → upstream`: the browser goes to `providerId`; the connector's state is kept. @returns false when another request moved it first. */
+  /**
+   * `started | upstream → upstream`: the browser goes to `providerId`; the connector's state
+   * replaces any earlier pick's (whose answer is then refused: it names another provider).
+   * @returns false when the login moved on meanwhile (an answer arrived, or it expired).
+   */
   async toUpstream(id: string, bindingHash: string, providerId: string, protocol: string, upstream: JsonValue): Promise<boolean> {
-    const row = await this.transition(id, 'started', 'upstream', { providerId, protocol, upstream: upstream as Record<string, any> }, 'browser_binding_hash = :bindingHash', { bindingHash });
+    const row = await this.transition(id, ['started', 'upstream'], 'upstream', { providerId, protocol, upstream: upstream as Record<string, any> }, 'parked_hash IS NULL AND browser_binding_hash = :bindingHash', {
+      bindingHash,
+    });
+    return row !== undefined;
+  }
+
+  /**
+   * `started | upstream → failed` before any answer: the provider could not be reached. Stores
+   * the outcome and the resume token's hash, so the app is told through the issuer.
+   */
+  async failBeforeAnswer(id: string, bindingHash: string, outcome: LoginOutcome, resumeHash: string): Promise<boolean> {
+    const row = await this.transition(id, ['started', 'upstream'], 'failed', { outcome: outcome as unknown as Record<string, any>, resumeHash }, 'parked_hash IS NULL AND browser_binding_hash = :bindingHash', {
+      bindingHash,
+    });
     return row !== undefined;
   }
 
@@ -97,7 +121,7 @@ export class LoginTransactionStore {
   async claimAnswer(key: AnswerKey, providerId: string | undefined, bindingHash: string): Promise<LoginTransactionEntity | undefined> {
     const [column, value] = 'id' in key ? ['id', key.id] : ['parked_hash', key.parkedHash];
     const provider = providerId === undefined ? '' : ' AND provider_id = :providerId';
-    return this.transition(undefined, 'upstream', 'identified', { consumedAt: this.clock.now() }, `${column} = :key${provider} AND browser_binding_hash = :bindingHash`, {
+    return this.transition(undefined, ['upstream'], 'identified', { consumedAt: this.clock.now() }, `${column} = :key${provider} AND browser_binding_hash = :bindingHash`, {
       key: value,
       providerId,
       bindingHash,
@@ -106,7 +130,7 @@ export class LoginTransactionStore {
 
   /** `identified → done | failed | pending_link`: stores the outcome and the resume token's hash. */
   async settle(id: string, to: 'done' | 'failed' | 'pending_link', outcome: LoginOutcome, resumeHash: string): Promise<boolean> {
-    const row = await this.transition(id, 'identified', to, { outcome: outcome as unknown as Record<string, any>, resumeHash }, 'TRUE', {});
+    const row = await this.transition(id, ['identified'], to, { outcome: outcome as unknown as Record<string, any>, resumeHash }, 'TRUE', {});
     return row !== undefined;
   }
 
@@ -128,15 +152,15 @@ export class LoginTransactionStore {
 
   private async transition(
     id: string | undefined,
-    from: LoginState,
+    from: readonly LoginState[],
     to: LoginState,
     set: Partial<LoginTransactionEntity>,
     condition: string,
     params: Record<string, unknown>,
   ): Promise<LoginTransactionEntity | undefined> {
-    if (!canTransition(from, to)) throw new Error(`login transition ${from} → ${to} is not allowed`);
+    for (const f of from) if (!canTransition(f, to)) throw new Error(`login transition ${f} → ${to} is not allowed`);
     const idCondition = id === undefined ? '' : 'id = :id AND ';
-    return claimOnce(this.dataSource, LoginTransactionEntity, { ...set, state: to }, `${idCondition}state = :from AND expires_at > :now AND ${condition}`, {
+    return claimOnce(this.dataSource, LoginTransactionEntity, { ...set, state: to }, `${idCondition}state IN (:...from) AND expires_at > :now AND ${condition}`, {
       ...params,
       ...(id === undefined ? {} : { id }),
       from,

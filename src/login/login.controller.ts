@@ -1,6 +1,6 @@
 import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError, ErrorCodes } from '../common';
+import { BrokerError, ErrorCodes, refuseMethod } from '../common';
 import type { UpstreamInput } from '../connectors/connectors.module';
 import { readBinding } from './browser-binding';
 import { LoginService } from './login.service';
@@ -36,10 +36,7 @@ export class LoginController {
   ): Promise<void> {
     const endpoint = this.answers.endpoint(protocol, providerId, name);
     const method = req.method === 'HEAD' ? 'GET' : req.method;
-    if (!(endpoint.spec.methods as readonly string[]).includes(method)) {
-      res.setHeader('Allow', endpoint.spec.methods.join(', '));
-      throw new BrokerError('request.method_not_allowed', `${req.method} ${name}`);
-    }
+    if (!(endpoint.spec.methods as readonly string[]).includes(method)) refuseMethod(res, endpoint.spec.methods);
     if (endpoint.spec.role === 'document') {
       const doc = await this.answers.document(endpoint);
       res.type(doc.contentType).send(doc.body);
@@ -63,6 +60,12 @@ export class LoginController {
     const step = await this.login.choose(handle, providerId, readBinding(req, this.settings.https));
     if (step.kind === 'done') throw new BrokerError('login.transaction_state_invalid', 'a chosen login always goes upstream');
     sendStep(res, step);
+  }
+
+  /** Any other method on the login pages: 405 with `Allow: GET` (RFC 9110 §15.5.6). */
+  @All(['login/continue', 'login/choose'])
+  otherMethods(@Res() res: Response): never {
+    refuseMethod(res, ['GET']);
   }
 }
 

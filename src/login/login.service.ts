@@ -31,11 +31,12 @@ export class LoginService {
   /**
    * Starts a login for a validated authorization request.
    * @param binding the browser-binding cookie value.
+   * @param app how the app is named on pages (the provider chooser).
    * @returns a step for the browser: upstream (redirect or form_post), the chooser page, or
    *   `done` when the login ends without going upstream (prompt=none).
    * @throws BrokerError `login.provider_unknown` for an unknown idp_hint, `upstream.unreachable`.
    */
-  async start(request: AuthorizationRequest, binding: string): Promise<LoginStep> {
+  async start(request: AuthorizationRequest, binding: string, app: { displayName: string }): Promise<LoginStep> {
     const entry = decideEntry(request);
     if (entry.kind === 'fail') {
       await this.audit.record({ type: 'login.ended', outcome: 'failure', reason: entry.code, clientId: request.clientId });
@@ -53,24 +54,36 @@ export class LoginService {
     await this.audit.record({ type: 'login.started', outcome: 'info', clientId: request.clientId, loginTransactionId: id, providerId: provider?.id });
     if (!provider) {
       const choices = [...this.settings.providers.values()].map((p) => ({ id: p.id, displayName: p.displayName }));
-      return { kind: 'page', html: chooserPageHtml(handle, choices) };
+      return { kind: 'page', html: chooserPageHtml(handle, choices, app.displayName) };
     }
-    return this.goUpstream(handle, binding, provider, request, entry.forceAuthn);
+    return this.goUpstream(handle, binding, provider, request, entry);
   }
 
   /**
-   * The user picked a provider on the chooser page.
-   * @throws BrokerError `login.transaction_unknown` (unknown, expired, moved on, or another
+   * The user picked a provider on the chooser page — also again, after going Back, as long as no
+   * answer has arrived. When the provider cannot be reached, the login fails and the browser is
+   * sent to the issuer's resume endpoint, which tells the app (`temporarily_unavailable`).
+   * @throws BrokerError `login.transaction_unknown` (unknown, expired, answered, or another
    *   browser's), `login.provider_unknown`.
    */
   async choose(handle: string, providerId: string, binding: string | undefined): Promise<LoginStep> {
-    const tx = binding ? await this.transactions.findStarted(sha256(handle), sha256(binding)) : undefined;
-    if (!tx) throw new BrokerError(ErrorCodes.transactionUnknown, 'no open login transaction of this browser for this handle');
+    const id = sha256(handle);
+    const tx = binding ? await this.transactions.findChoosable(id, sha256(binding)) : undefined;
+    if (!tx || !binding) throw new BrokerError(ErrorCodes.transactionUnknown, 'no open login transaction of this browser for this handle');
     const provider = this.settings.providers.get(providerId);
     if (!provider) throw new BrokerError(ErrorCodes.providerUnknown, `no provider ${providerId}`);
     const request = tx.clientRequest as AuthorizationRequest;
     const entry = decideEntry(request);
-    return this.goUpstream(handle, binding!, provider, request, entry.kind === 'upstream' && entry.forceAuthn);
+    if (entry.kind !== 'upstream') throw new BrokerError('login.transaction_state_invalid', 'this login does not go upstream');
+    try {
+      return await this.goUpstream(handle, binding, provider, request, entry);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      const resume = this.random.token(32);
+      const outcome: LoginOutcome = { kind: 'failed', code: err.code, oauthError: err.oauthError };
+      if (!(await this.transactions.failBeforeAnswer(id, sha256(binding), outcome, sha256(resume)))) throw err;
+      return { kind: 'redirect', url: `${this.settings.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}` };
+    }
   }
 
   /**
@@ -91,14 +104,14 @@ export class LoginService {
     throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token unknown, expired or used');
   }
 
-  private async goUpstream(handle: string, binding: string, provider: ProviderConfig, request: AuthorizationRequest, forceAuthn: boolean): Promise<LoginStep> {
+  private async goUpstream(handle: string, binding: string, provider: ProviderConfig, request: AuthorizationRequest, prompt: { forceAuthn: boolean; selectAccount: boolean }): Promise<LoginStep> {
     const id = sha256(handle);
     const connector = this.connectors.forProvider(provider.id);
     try {
       if (!connector) throw new BrokerError(ErrorCodes.providerUnknown, `no connector for provider ${provider.id}`);
       // No broker sessions yet, so every login goes upstream; the app's demand for a fresh
       // authentication is passed on and enforced there (OIDC Core §3.1.2.1).
-      const begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn, maxAge: request.maxAge });
+      const begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn: prompt.forceAuthn, selectAccount: prompt.selectAccount, maxAge: request.maxAge });
       if (!(await this.transactions.toUpstream(id, sha256(binding), provider.id, provider.protocol, begun.state))) {
         throw new BrokerError('login.transaction_state_invalid', 'the login already went upstream');
       }

@@ -46,7 +46,7 @@ describe('hostile input', () => {
     return `/oauth2/authorize?${params}`;
   };
 
-  type Row = { name: string; path: string | (() => string); init?: () => RequestInit; status: number; error?: string; redirectError?: string };
+  type Row = { name: string; path: string | (() => string); init?: () => RequestInit; status: number; error?: string; redirectError?: string; allow?: string; challenge?: string };
   const rows: Row[] = [
     { name: 'authorize without parameters', path: '/oauth2/authorize', status: 400, error: 'invalid_request' },
     { name: 'authorize with client_id twice (RFC 6749 §3.1)', path: '/oauth2/authorize?client_id=app&client_id=spa', status: 400, error: 'invalid_request' },
@@ -65,7 +65,7 @@ describe('hostile input', () => {
     { name: 'authorize with NUL in a repeated parameter’s name (quoted in the audit trail)', path: () => `${authorizeUrl({})}&a%00=1&a%00=2`, status: 303, redirectError: 'invalid_request' },
     { name: 'authorize with a C1 control character (U+0085) in nonce', path: () => authorizeUrl({ nonce: 'n\u0085' }), status: 303, redirectError: 'invalid_request' },
     { name: 'authorize with U+2028 in nonce', path: () => authorizeUrl({ nonce: 'n\u2028' }), status: 303, redirectError: 'invalid_request' },
-    { name: 'userinfo under another spelling of its path answers with a Bearer challenge (RFC 6750 §3)', path: '/OAUTH2/USERINFO/', status: 401, error: 'invalid_token' },
+    { name: 'userinfo under another spelling of its path answers with a Bearer challenge (RFC 6750 §3)', path: '/OAUTH2/USERINFO/', status: 401, error: 'invalid_token', challenge: 'Bearer' },
     { name: 'token with a JSON body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: basic() }, body: '{"grant_type":"authorization_code"}' }), status: 400, error: 'invalid_request' },
     { name: 'token without client authentication', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
     { name: 'token with garbage Basic credentials', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form, authorization: 'Basic !!!' }, body: 'grant_type=authorization_code&code=x' }), status: 401, error: 'invalid_client' },
@@ -81,9 +81,18 @@ describe('hostile input', () => {
     { name: 'upstream callback with state but neither code nor error (consumes nothing)', path: '/federation/oidc/upstream/callback?state=abc', status: 400, error: 'invalid_request' },
     { name: 'token with a 2 MB body', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: `grant_type=authorization_code&code=${'x'.repeat(2_000_000)}` }), status: 413, error: 'invalid_request' },
     { name: 'token with an unsupported charset', path: '/oauth2/token', init: () => ({ method: 'POST', headers: { 'content-type': `${form}; charset=utf-16` }, body: 'grant_type=authorization_code' }), status: 415, error: 'invalid_request' },
-    { name: 'userinfo with DELETE', path: '/oauth2/userinfo', init: () => ({ method: 'DELETE', headers: { authorization: 'Bearer x' } }), status: 404, error: 'invalid_request' },
-    { name: 'userinfo POST with the token in a JSON body (RFC 6750 §2.2 allows form only)', path: '/oauth2/userinfo', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"access_token":"x"}' }), status: 401, error: 'invalid_token' },
-    { name: 'userinfo without a token (RFC 6750 §3)', path: '/oauth2/userinfo', status: 401, error: 'invalid_token' },
+    { name: 'userinfo with DELETE (RFC 9110 §15.5.6)', path: '/oauth2/userinfo', init: () => ({ method: 'DELETE', headers: { authorization: 'Bearer x' } }), status: 405, error: 'invalid_request', allow: 'GET, POST' },
+    { name: 'token with GET (RFC 9110 §15.5.6)', path: '/oauth2/token', status: 405, error: 'invalid_request', allow: 'POST' },
+    { name: 'authorize with PUT (RFC 9110 §15.5.6)', path: '/oauth2/authorize', init: () => ({ method: 'PUT' }), status: 405, error: 'request.method_not_allowed', allow: 'GET, POST' },
+    { name: 'resume with POST (RFC 9110 §15.5.6)', path: '/oauth2/authorize/resume', init: () => ({ method: 'POST' }), status: 405, allow: 'GET' },
+    { name: 'JWKS with DELETE (RFC 9110 §15.5.6)', path: '/oauth2/jwks', init: () => ({ method: 'DELETE' }), status: 405, error: 'invalid_request', allow: 'GET' },
+    { name: 'discovery with POST (RFC 9110 §15.5.6)', path: '/.well-known/openid-configuration', init: () => ({ method: 'POST' }), status: 405, error: 'invalid_request', allow: 'GET' },
+    { name: 'health with POST (RFC 9110 §15.5.6)', path: '/health', init: () => ({ method: 'POST' }), status: 405, allow: 'GET' },
+    { name: 'chooser with POST (RFC 9110 §15.5.6)', path: '/login/choose', init: () => ({ method: 'POST' }), status: 405, allow: 'GET' },
+    { name: 'upstream callback (query mode) with POST (RFC 9110 §15.5.6)', path: '/federation/oidc/upstream/callback', init: () => ({ method: 'POST', headers: { 'content-type': form }, body: 'code=x&state=y' }), status: 405, allow: 'GET' },
+    { name: 'authorize by POST with a JSON body (OIDC Core §3.1.2.1: form serialization)', path: '/oauth2/authorize', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), status: 400, error: 'invalid_request' },
+    { name: 'userinfo POST with the token in a JSON body (RFC 6750 §2.2 allows form only)', path: '/oauth2/userinfo', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"access_token":"x"}' }), status: 401, error: 'invalid_token', challenge: 'Bearer' },
+    { name: 'userinfo without a token: the challenge names no error (RFC 6750 §3.1)', path: '/oauth2/userinfo', status: 401, error: 'invalid_token', challenge: 'Bearer' },
     { name: 'userinfo with a garbage token', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Bearer not.a.jwt' } }), status: 401, error: 'invalid_token' },
     { name: 'userinfo with a non-Bearer scheme', path: '/oauth2/userinfo', init: () => ({ headers: { authorization: 'Token abc' } }), status: 401, error: 'invalid_token' },
     { name: 'upstream callback without state', path: '/federation/oidc/upstream/callback?code=x', status: 400, error: 'invalid_request' },
@@ -106,7 +115,8 @@ describe('hostile input', () => {
     // Refusals are never cached (RFC 6749 §5.1).
     expect(res.headers.get('cache-control')).toBe('no-store');
     if (row.error) expect(body).toContain(row.error);
-    if (/userinfo/i.test(path) && res.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    if (/userinfo/i.test(path) && res.status === 401) expect(res.headers.get('www-authenticate')).toBe(row.challenge ?? 'Bearer error="invalid_token"');
+    if (row.status === 405) expect(res.headers.get('allow')).toBe(row.allow);
     if (row.redirectError) {
       const back = new URL(res.headers.get('location')!);
       expect(back.origin + back.pathname).toBe(APP_REDIRECT);
@@ -221,20 +231,42 @@ describe('hostile input', () => {
 describe('an unreachable upstream', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ upstreamIssuerOverride: `http://127.0.0.1:${await freePort()}` });
+    h = await startHarness({
+      upstreamIssuerOverride: `http://127.0.0.1:${await freePort()}`,
+      extraProviders: [{ id: 'other', issuer: `http://127.0.0.1:${await freePort()}`, trustDomains: [] }],
+    });
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  it('gives the browser a clear 503 page and writes an audit event', async () => {
-    const url = oidc.buildAuthorizationUrl(h.app, { redirect_uri: APP_REDIRECT, scope: 'openid', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
-    const res = await new Browser().fetch(url);
-    expect(res.status).toBe(503);
-    const body = await res.text();
-    expect(body).toContain('could not be reached');
-    expect(body).not.toMatch(STACK);
+  const authorize = (extra: Record<string, string> = {}) =>
+    oidc.buildAuthorizationUrl(h.app, { redirect_uri: APP_REDIRECT, scope: 'openid', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...extra });
+
+  it('RFC 6749 §4.1.2.1: the app gets temporarily_unavailable with its state and iss; an audit event is written', async () => {
+    const res = await new Browser().fetch(authorize({ idp_hint: 'upstream' }));
+    expect(res.status).toBe(303);
+    const back = new URL(res.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(APP_REDIRECT);
+    expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(back.searchParams.get('error_description')).toBe('upstream.unreachable');
+    expect(back.searchParams.get('state')).toBe('s');
+    expect(back.searchParams.get('iss')).toBe(h.issuer);
     const [event] = await h.dataSource.query(`SELECT outcome, reason, provider_id FROM audit_events WHERE type = 'upstream.redirect' ORDER BY id DESC LIMIT 1`);
     expect(event).toEqual({ outcome: 'failure', reason: 'upstream.unreachable', provider_id: 'upstream' });
+  });
+
+  it('RFC 6749 §4.1.2.1: picked on the chooser, an unreachable provider also ends at the app with temporarily_unavailable', async () => {
+    const browser = new Browser();
+    const chooser = await browser.follow(authorize());
+    expect(chooser.response.status).toBe(200);
+    const html = await chooser.response.text();
+    expect(html).toContain('Confidential app'); // the chooser names the app
+    const link = /href="(\/login\/choose\?[^"]*provider=upstream)"/.exec(html)![1].replace(/&amp;/g, '&');
+    const done = await browser.follow(new URL(link, h.issuer), { stopAt: [APP_REDIRECT] });
+    const back = new URL(done.stoppedAt!);
+    expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(back.searchParams.get('state')).toBe('s');
+    expect(back.searchParams.get('code')).toBeNull();
   });
 });

@@ -1,12 +1,11 @@
-import {
-  ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min,
-} from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { sha256 } from '../../common';
 import type { ClientAuthMethod, ClientConfig } from '../types';
 import { FieldProblems, type FieldProblem } from './problems';
-import { checkRedirectUri, checkScope } from './rules';
+import { IsList } from './list';
+import { checkRedirectUri, checkScope, checkWebPageUrl } from './rules';
 import { validateDto } from './validate-dto';
-import { REQUIRED, STRING, NOT_EMPTY, LIST, NON_EMPTY_LIST, STRINGS, oneOf } from './messages';
+import { BOOLEAN, LISTED_TWICE, MUST_INCLUDE_OPENID, NOT_EMPTY, REQUIRED, STRING, oneOf, wholeSeconds } from './messages';
 
 /**
  * Schema of clients/<id>.yaml (DESIGN.md §4): one downstream app; the file stem is the client_id.
@@ -14,7 +13,10 @@ import { REQUIRED, STRING, NOT_EMPTY, LIST, NON_EMPTY_LIST, STRINGS, oneOf } fro
  */
 
 const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const LIFETIME = { message: 'must be a whole number of seconds between 1 and 3600' };
+const GRANT_TYPES = ['authorization_code'] as const;
+/** ID token algorithms Tessera signs with (an active key each: src/tokens SIGNING_ALGS, discovery). */
+const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
+const LIFETIME = wholeSeconds(1, 3600);
 
 /** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
 export const CLIENT_SECRET_FIELDS: ReadonlySet<string> = new Set(['clientSecret']);
@@ -35,25 +37,29 @@ export class ClientFileDto {
   @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) displayName!: string;
   @IsDefined(REQUIRED) @IsIn(['confidential', 'public'], oneOf(['confidential', 'public'])) type!: 'confidential' | 'public';
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
-  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsIn(AUTH_METHODS, oneOf(AUTH_METHODS, true))
-  tokenEndpointAuthMethods?: ClientAuthMethod[];
-  @IsDefined(REQUIRED) @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsString(STRINGS) redirectUris!: string[];
-  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsIn(['authorization_code'], oneOf(['authorization_code'], true))
-  grantTypes?: Array<'authorization_code'>;
-  @IsOptional() @IsArray(LIST) @ArrayNotEmpty(NON_EMPTY_LIST) @IsString(STRINGS) scopes?: string[];
-  @IsOptional() @IsBoolean({ message: 'must be true or false' }) requirePkce?: boolean;
-  @IsOptional() @IsIn(['RS256', 'ES256'], oneOf(['RS256', 'ES256'])) idTokenSignedResponseAlg?: 'RS256' | 'ES256';
+  @IsOptional() @IsList({ nonEmpty: true, values: AUTH_METHODS }) tokenEndpointAuthMethods?: ClientAuthMethod[];
+  @IsDefined(REQUIRED) @IsList({ nonEmpty: true }) redirectUris!: string[];
+  @IsOptional() @IsList({ nonEmpty: true, values: GRANT_TYPES }) grantTypes?: Array<'authorization_code'>;
+  @IsOptional() @IsList({ nonEmpty: true }) scopes?: string[];
+  @IsOptional() @IsBoolean(BOOLEAN) requirePkce?: boolean;
+  @IsOptional() @IsIn(ID_TOKEN_ALGS, oneOf(ID_TOKEN_ALGS)) idTokenSignedResponseAlg?: ClientConfig['idTokenSignedResponseAlg'];
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) accessTokenLifetimeSeconds?: number;
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) idTokenLifetimeSeconds?: number;
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientUri?: string;
 }
 
 /**
  * Validates one client file and builds its {@link ClientConfig}.
  * - `id`: the file stem (client_id); `file`: absolute path; `plain`: parsed mapping, `${ENV}` resolved.
- * - Rules beyond the DTO: every redirect URI passes `checkRedirectUri` (RFC 6749 §3.1.2, RFC 8252)
- *   and appears once; scopes are RFC 6749 §3.3 tokens; a `public` client has no clientSecret,
- *   authenticates with `none` only and cannot turn PKCE off (RFC 7636, OAuth 2.0 Security BCP
- *   §2.1.1); a `confidential` client needs clientSecret and cannot use `none`.
+ * - Rules beyond the DTO, each refusing a client that could never sign anyone in: every redirect
+ *   URI passes `checkRedirectUri` (RFC 6749 §3.1.2, RFC 8252) and appears once; scopes are
+ *   RFC 6749 §3.3 tokens and include openid (OIDC Core §3.1.2.1: every authorization request
+ *   carries it, and a scope the client may not ask for is refused); a `public` client has no
+ *   clientSecret, authenticates with `none` only and cannot turn PKCE off (RFC 7636, OAuth 2.0
+ *   Security BCP §2.1.1); a `confidential` client needs clientSecret and cannot use `none`;
+ *   `clientUri` passes `checkWebPageUrl` (RFC 7591 §2 client_uri: https, or http on loopback).
+ * - Lists: see ./list.ts (one reason per mistake); grantTypes can only be [authorization_code],
+ *   idTokenSignedResponseAlg only an algorithm Tessera has a key for, lifetimes 1..3600 s.
  * - The resolved secret is replaced by `clientSecretHash` = sha256 base64url (DESIGN.md §5).
  * - Defaults: see {@link CLIENT_DEFAULTS}; public clients get tokenEndpointAuthMethods [none].
  * Returns `item` only when there are no problems. Never throws.
@@ -83,7 +89,7 @@ export function buildClient(
   if (Array.isArray(dto.redirectUris) && !problems.has('redirectUris')) {
     const seen = new Set<string>();
     dto.redirectUris.forEach((uri, i) => {
-      const reason = seen.has(uri) ? 'is listed twice' : checkRedirectUri(uri);
+      const reason = seen.has(uri) ? LISTED_TWICE : checkRedirectUri(uri);
       if (reason) problems.add(`redirectUris[${i}]`, reason);
       seen.add(uri);
     });
@@ -93,6 +99,11 @@ export function buildClient(
       const reason = checkScope(s);
       if (reason) problems.add(`scopes[${i}]`, reason);
     });
+    if (!dto.scopes.includes('openid')) problems.add('scopes', MUST_INCLUDE_OPENID);
+  }
+  if (typeof dto.clientUri === 'string' && !problems.has('clientUri')) {
+    const reason = checkWebPageUrl(dto.clientUri);
+    if (reason) problems.add('clientUri', reason);
   }
   if (problems.size > 0) return { problems: problems.toArray() };
 
@@ -102,6 +113,7 @@ export function buildClient(
     file,
     displayName: dto.displayName,
     type: dto.type,
+    ...(dto.clientUri !== undefined ? { clientUri: dto.clientUri } : {}),
     ...(dto.clientSecret !== undefined ? { clientSecretHash: sha256(dto.clientSecret) } : {}),
     tokenEndpointAuthMethods: isPublic
       ? ['none']

@@ -1,9 +1,10 @@
-import { IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import type { OidcProviderSettings } from '../types';
 import { FieldProblems } from './problems';
 import { checkIssuerUrl, checkScope } from './rules';
 import type { ProtocolSchema } from './protocol-schema';
-import { REQUIRED, STRING, NOT_EMPTY, BOOLEAN, LIST, STRINGS, oneOf } from './messages';
+import { IsList } from './list';
+import { BOOLEAN, MUST_INCLUDE_OPENID, NOT_EMPTY, REQUIRED, STRING, oneOf } from './messages';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 const RESPONSE_MODES = ['query', 'form_post'] as const;
@@ -17,7 +18,7 @@ export class OidcSettingsDto {
   @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientId!: string;
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
   @IsOptional() @IsIn(AUTH_METHODS, oneOf(AUTH_METHODS)) tokenEndpointAuthMethod?: OidcProviderSettings['tokenEndpointAuthMethod'];
-  @IsOptional() @IsArray(LIST) @IsString(STRINGS) scopes?: string[];
+  @IsOptional() @IsList({ nonEmpty: true }) scopes?: string[];
   @IsOptional() @IsBoolean(BOOLEAN) fetchUserinfo?: boolean;
   @IsOptional() @IsBoolean(BOOLEAN) allowInsecureRequests?: boolean;
   @IsOptional() @IsIn(RESPONSE_MODES, oneOf(RESPONSE_MODES)) responseMode?: OidcProviderSettings['responseMode'];
@@ -54,7 +55,7 @@ export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
         const reason = checkScope(s);
         if (reason) problems.add(`oidc.scopes[${i}]`, reason);
       });
-      if (!scopes.includes('openid')) problems.add('oidc.scopes', 'must include openid (OIDC Core §3.1.2.1)');
+      if (!scopes.includes('openid')) problems.add('oidc.scopes', MUST_INCLUDE_OPENID);
     }
     if (problems.has('oidc')) return undefined;
     return {

@@ -1,12 +1,13 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import type { LinkingPolicy, Protocol, ProtocolSettings, ProviderConfig } from '../types';
 import { OIDC_SCHEMA } from './oidc.schema';
 import type { ProtocolSchema } from './protocol-schema';
 import { FieldProblems, type FieldProblem } from './problems';
+import { IsList } from './list';
 import { checkDomain } from './rules';
 import { validateDto } from './validate-dto';
-import { REQUIRED, STRING, NOT_EMPTY, MAPPING, LIST, STRINGS, oneOf } from './messages';
+import { EMPTY_LIST, MAPPING, NOT_EMPTY, REQUIRED, STRING, oneOf } from './messages';
 
 /**
  * Schema of providers/<id>.yaml (DESIGN.md §4). The DTO classes describe the file as written
@@ -44,7 +45,7 @@ export class SubjectDto {
 export class TrustDto {
   @IsOptional() @IsIn(['asserted', 'always', 'never'], oneOf(['asserted', 'always', 'never']))
   emailVerified?: 'asserted' | 'always' | 'never';
-  @IsOptional() @IsArray(LIST) @IsString(STRINGS) domains?: string[];
+  @IsOptional() @IsList() domains?: string[];
 }
 
 /** The `linking:` block. */
@@ -55,7 +56,7 @@ export class LinkingDto {
 
 /** The `homeRealm:` block. */
 export class HomeRealmDto {
-  @IsOptional() @IsArray(LIST) @IsString(STRINGS) domains?: string[];
+  @IsOptional() @IsList() domains?: string[];
 }
 
 /** A whole providers/<id>.yaml file; the protocol block is checked by its {@link ProtocolSchema}. */
@@ -77,8 +78,10 @@ export class ProviderFileDto {
  * - Rules beyond the DTO: `protocol: oidc` needs an `oidc:` block (issuer https unless
  *   allowInsecureRequests, clientId, clientSecret unless tokenEndpointAuthMethod is none, scopes
  *   containing openid, OIDC Core §3.1.2.1); `protocol: saml` needs a `saml:` block and is refused
- *   until the SAML connector exists; `subject` takes claim or from, not both; domains are lowercase
- *   DNS names.
+ *   until the SAML connector exists; `subject` takes claim or from, not both; domains are email
+ *   domains of at least two labels (a single label such as `localhost` never matches an email,
+ *   see rules.ts checkDomain); `trust.emailVerified: always` needs `trust.domains` (an IdP
+ *   vouches only for the domains it lists, src/identity/trust.rules.ts, so it would verify no one).
  * - Defaults (types.ts): tokenEndpointAuthMethod client_secret_basic (none without secret), scopes
  *   [openid, email, profile], fetchUserinfo true, allowInsecureRequests false, subject `sub` claim
  *   (OIDC) or NameID (SAML), trust.emailVerified asserted, domains [], linking.policy none.
@@ -116,6 +119,9 @@ export function buildProvider(
   const settings = schema && isMapping(block) && !problems.has(schema.protocol) ? buildSettings(schema, block, problems) : undefined;
   checkDomains(dto.trust?.domains, 'trust.domains', problems);
   checkDomains(dto.homeRealm?.domains, 'homeRealm.domains', problems);
+  if (dto.trust?.emailVerified === 'always' && (dto.trust.domains ?? []).length === 0 && !problems.has('trust')) {
+    problems.add('trust.domains', `${EMPTY_LIST} when emailVerified is always: an IdP vouches only for the email domains it lists`);
+  }
   if (problems.size > 0) return { problems: problems.toArray() };
 
   if (!schema || settings === undefined) return { problems: [{ field: 'protocol', reason: 'has no settings' }] };

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { UNKNOWN_FIELD } from './messages';
 import { childPath, type FieldProblem } from './problems';
 
 /**
@@ -41,7 +42,7 @@ function flatten(error: ValidationError, parent: string, inList: boolean, out: F
   const path = childPath(parent, key);
   const constraints = error.constraints ?? {};
   if ('whitelistValidation' in constraints) {
-    out.push({ field: path, reason: 'unknown field' });
+    out.push({ field: path, reason: UNKNOWN_FIELD });
   } else {
     const first = Object.values(constraints)[0];
     if (first !== undefined) out.push({ field: path, reason: first });

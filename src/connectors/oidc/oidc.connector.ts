@@ -89,7 +89,8 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState> {
     };
     if (this.settings.responseMode === 'form_post') params.response_mode = 'form_post';
     if (ctx.loginHint) params.login_hint = ctx.loginHint;
-    if (ctx.forceAuthn) params.prompt = 'login';
+    const prompt = [ctx.forceAuthn ? 'login' : '', ctx.selectAccount ? 'select_account' : ''].filter(Boolean).join(' ');
+    if (prompt) params.prompt = prompt;
     if (ctx.maxAge !== undefined) params.max_age = String(ctx.maxAge);
     const url = client.buildAuthorizationUrl(config, params);
     return {

@@ -18,6 +18,7 @@ const OAUTH_ERRORS: Record<OAuthErrorCode, { section: string; status: (s: number
   temporarily_unavailable: { section: 'RFC 6749 §4.1.2.1', status: (s) => s === 503, expect: '503' },
   invalid_token: { section: 'RFC 6750 §3.1', status: (s) => s === 401, expect: '401' },
   login_required: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
+  consent_required: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
   request_not_supported: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
   request_uri_not_supported: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
 };
@@ -28,7 +29,7 @@ function is4xxNot401(s: number): boolean {
 }
 
 /** OAuth errors each endpoint may answer with; a code's prefix says which endpoint raises it. */
-const AUTHORIZE: OAuthErrorCode[] = ['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable', 'login_required', 'request_not_supported', 'request_uri_not_supported'];
+const AUTHORIZE: OAuthErrorCode[] = ['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable', 'login_required', 'consent_required', 'request_not_supported', 'request_uri_not_supported'];
 const TOKEN: OAuthErrorCode[] = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'];
 const RESOURCE: OAuthErrorCode[] = ['invalid_request', 'invalid_token'];
 const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> = {

@@ -69,12 +69,16 @@ describe('tessera clients validate', () => {
     expect(tessera(['clients', 'validate', 'empty'], root)).toMatchObject({ status: 0, stdout: 'ok: 0 clients valid\n' });
   });
 
-  it('reports client problems and exits 1', () => {
-    const root = writeTree({ 'clients/payroll.yaml': VALID_CLIENT.replace('https://payroll', 'http://payroll') });
+  it('reports client problems and exits 1, a client without openid among them (issue 6 #8, OIDC Core §3.1.2.1)', () => {
+    const root = writeTree({
+      'clients/payroll.yaml': VALID_CLIENT.replace('https://payroll', 'http://payroll'),
+      'clients/reports.yaml': VALID_CLIENT + 'scopes: [email, profile]\n',
+    });
     const r = tessera(['clients', 'validate'], root, FIXTURE_ENV);
     expect(r.status).toBe(1);
     expect(r.lines).toEqual([
       'clients/payroll.yaml: redirectUris[0]: http is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https',
+      'clients/reports.yaml: scopes: must include openid (OIDC Core §3.1.2.1)',
     ]);
   });
 });

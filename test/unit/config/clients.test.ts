@@ -89,18 +89,105 @@ describe('clients/<id>.yaml: each kind of problem names field and reason', () =>
     ['literal secret', VALID_CLIENT.replace('${APP_SECRET}', 'hunter2'), undefined, ['clientSecret: secrets must be ${ENV} references, not literals']],
     ['missing env variable for the secret', VALID_CLIENT, {}, ['clientSecret: environment variable APP_SECRET is not set']],
     ['confidential client without secret', VALID_CLIENT.replace(/^clientSecret.*\n/m, ''), undefined, ['clientSecret: is required for a confidential client']],
-    ['confidential client with auth method none', VALID_CLIENT + 'tokenEndpointAuthMethods: [none]\n', undefined, ['tokenEndpointAuthMethods: a confidential client cannot use none']],
-    ['public client with a secret (OAuth 2.0 Security BCP §2.1.1)', PUBLIC_CLIENT + 'clientSecret: ${APP_SECRET}\n', undefined, ['clientSecret: is not allowed for a public client']],
     ['public client with a secret auth method', PUBLIC_CLIENT + 'tokenEndpointAuthMethods: [client_secret_basic]\n', undefined, ['tokenEndpointAuthMethods: must be [none] for a public client']],
-    ['public client without PKCE (RFC 7636)', PUBLIC_CLIENT + 'requirePkce: false\n', undefined, ['requirePkce: cannot be false for a public client (RFC 7636)']],
     ['unknown auth method', VALID_CLIENT + 'tokenEndpointAuthMethods: [private_key_jwt]\n', undefined, ['tokenEndpointAuthMethods: every value must be one of: client_secret_basic, client_secret_post, none']],
     ['unsupported grant type', VALID_CLIENT + 'grantTypes: [implicit]\n', undefined, ['grantTypes: every value must be one of: authorization_code']],
     ['lifetime above 3600 s', VALID_CLIENT + 'accessTokenLifetimeSeconds: 7200\n', undefined, ['accessTokenLifetimeSeconds: must be a whole number of seconds between 1 and 3600']],
     ['lifetime not whole', VALID_CLIENT + 'idTokenLifetimeSeconds: 1.5\n', undefined, ['idTokenLifetimeSeconds: must be a whole number of seconds between 1 and 3600']],
-    ['bad id token algorithm', VALID_CLIENT + 'idTokenSignedResponseAlg: none\n', undefined, ['idTokenSignedResponseAlg: must be one of: RS256, ES256']],
     ['bad scope token (RFC 6749 §3.3)', VALID_CLIENT + 'scopes: [openid, "a\\"b"]\n', undefined, ['scopes[1]: is not a valid scope token (RFC 6749 §3.3)']],
   ];
   it.each(rows)('%s', (_title, content, env, expected) => {
     expect(problemsFor(content, env)).toEqual(expected);
+  });
+});
+
+describe('clients/<id>.yaml: a client that could never sign anyone in is refused (issue 6 #8)', () => {
+  const rows: Array<[string, string, string[]]> = [
+    ['scopes without openid: every authorization request carries openid (OIDC Core §3.1.2.1)', VALID_CLIENT + 'scopes: [email, profile]\n', ['scopes: must include openid (OIDC Core §3.1.2.1)']],
+    ['scopes without openid, on a public client (OIDC Core §3.1.2.1)', PUBLIC_CLIENT + 'scopes: [profile]\n', ['scopes: must include openid (OIDC Core §3.1.2.1)']],
+    ['openid is case-sensitive (RFC 6749 §3.3, OIDC Core §3.1.2.1)', VALID_CLIENT + 'scopes: [OpenID]\n', ['scopes: must include openid (OIDC Core §3.1.2.1)']],
+    ['confidential client whose only auth method is none (RFC 7591 §2)', VALID_CLIENT + 'tokenEndpointAuthMethods: [none]\n', ['tokenEndpointAuthMethods: a confidential client cannot use none']],
+    ['confidential client listing none among others (RFC 7591 §2)', VALID_CLIENT + 'tokenEndpointAuthMethods: [client_secret_basic, none]\n', ['tokenEndpointAuthMethods: a confidential client cannot use none']],
+    ['public client with a secret: it could never be kept secret (RFC 6749 §2.1)', PUBLIC_CLIENT + 'clientSecret: ${APP_SECRET}\n', ['clientSecret: is not allowed for a public client']],
+    ['public client without PKCE (RFC 7636, OAuth 2.0 Security BCP §2.1.1)', PUBLIC_CLIENT + 'requirePkce: false\n', ['requirePkce: cannot be false for a public client (RFC 7636)']],
+    ['grantTypes without authorization_code: the only grant Tessera issues (RFC 6749 §4.1)', VALID_CLIENT + 'grantTypes: [client_credentials]\n', ['grantTypes: every value must be one of: authorization_code']],
+    ['the same redirect URI twice (RFC 6749 §3.1.2)', VALID_CLIENT + '  - http://127.0.0.1:8765/cb\n  - http://127.0.0.1:8765/cb\n', ['redirectUris[2]: is listed twice']],
+    ['an id_token algorithm Tessera has no key for (OIDC Registration §2)', VALID_CLIENT + 'idTokenSignedResponseAlg: HS256\n', ['idTokenSignedResponseAlg: must be one of: RS256, ES256']],
+    ['an unsigned id_token (OIDC Core §2: alg none only when not from the authorization endpoint)', VALID_CLIENT + 'idTokenSignedResponseAlg: none\n', ['idTokenSignedResponseAlg: must be one of: RS256, ES256']],
+    ['a zero lifetime: the token would be expired when issued (RFC 7519 §4.1.4)', VALID_CLIENT + 'accessTokenLifetimeSeconds: 0\n', ['accessTokenLifetimeSeconds: must be a whole number of seconds between 1 and 3600']],
+    ['a negative lifetime (RFC 7519 §4.1.4)', VALID_CLIENT + 'idTokenLifetimeSeconds: -60\n', ['idTokenLifetimeSeconds: must be a whole number of seconds between 1 and 3600']],
+    ['a lifetime given as text', VALID_CLIENT + 'idTokenLifetimeSeconds: "300"\n', ['idTokenLifetimeSeconds: must be a whole number of seconds between 1 and 3600']],
+  ];
+  it.each(rows)('%s', (_title, content, expected) => {
+    expect(problemsFor(content)).toEqual(expected);
+  });
+});
+
+describe('clients/<id>.yaml: one message per mistake, as in providers/ (issue 6 #9)', () => {
+  const rows: Array<[string, string, string[]]> = [
+    ['scopes given as a scalar', VALID_CLIENT + 'scopes: openid\n', ['scopes: must be a list']],
+    ['redirectUris given as a scalar', VALID_CLIENT.replace(/^redirectUris:\n.*\n/m, 'redirectUris: https://payroll.example/callback\n'), ['redirectUris: must be a list']],
+    ['tokenEndpointAuthMethods given as a scalar', PUBLIC_CLIENT + 'tokenEndpointAuthMethods: none\n', ['tokenEndpointAuthMethods: must be a list']],
+    ['grantTypes given as a scalar', VALID_CLIENT + 'grantTypes: authorization_code\n', ['grantTypes: must be a list']],
+    ['a list given as a mapping', VALID_CLIENT + 'scopes: { openid: true }\n', ['scopes: must be a list']],
+    ['a list given as a number', VALID_CLIENT + 'grantTypes: 1\n', ['grantTypes: must be a list']],
+    ['empty scopes', VALID_CLIENT + 'scopes: []\n', ['scopes: must list at least one value']],
+    ['empty tokenEndpointAuthMethods', VALID_CLIENT + 'tokenEndpointAuthMethods: []\n', ['tokenEndpointAuthMethods: must list at least one value']],
+    ['empty grantTypes', VALID_CLIENT + 'grantTypes: []\n', ['grantTypes: must list at least one value']],
+    ['a redirect URI that is not a string', VALID_CLIENT + '  - 42\n', ['redirectUris: must be a list of strings']],
+    ['a boolean given as text', VALID_CLIENT + 'requirePkce: "no"\n', ['requirePkce: must be true or false']],
+  ];
+  it.each(rows)('%s', (_title, content, expected) => {
+    expect(problemsFor(content)).toEqual(expected);
+  });
+});
+
+describe('clients/<id>.yaml: ${ENV} only in clientSecret (DESIGN.md §4, issue 6 #10)', () => {
+  const NOT_HERE = '${ENV} references are allowed only in secret fields: clientSecret';
+  const rows: Array<[string, string, string[]]> = [
+    ['in displayName, even when the variable is set (it is shown to users)', VALID_CLIENT.replace('Payroll', '${APP_SECRET}'), [`displayName: ${NOT_HERE}`]],
+    ['inside a redirect URI', VALID_CLIENT.replace('payroll.example', '${HOST}'), [`redirectUris[0]: ${NOT_HERE}`]],
+    ['in clientUri', VALID_CLIENT + 'clientUri: https://${HOST}/\n', [`clientUri: ${NOT_HERE}`]],
+    ['in a scope', VALID_CLIENT + 'scopes: [openid, "${SCOPE}"]\n', [`scopes[1]: ${NOT_HERE}`]],
+  ];
+  it.each(rows)('%s', (_title, content, expected) => {
+    const problems = problemsFor(content, { ...FIXTURE_ENV, HOST: 'payroll.example', SCOPE: 'email' });
+    expect(problems).toEqual(expected);
+    expect(problems.join('\n')).not.toContain(FIXTURE_ENV.APP_SECRET);
+  });
+});
+
+describe('clients/<id>.yaml: clientUri, the app\'s home page (RFC 7591 §2 client_uri)', () => {
+  it.each([
+    ['an https URL', 'https://payroll.example/'],
+    ['an https URL with path and query', 'https://payroll.example/app?from=sso'],
+    ['http on a loopback host (RFC 8252 §7.3)', 'http://127.0.0.1:8080/'],
+    ['http on localhost', 'http://localhost:3000/demo'],
+  ])('keeps %s', (_title, uri) => {
+    const dir = writeTree({ 'payroll.yaml': VALID_CLIENT + `clientUri: "${uri}"\n` });
+    const { items, problems } = loadClients(dir, FIXTURE_ENV, dir);
+    expect(problems).toEqual([]);
+    expect(items.get('payroll')?.clientUri).toBe(uri);
+  });
+
+  it('is absent when not set', () => {
+    const dir = writeTree({ 'payroll.yaml': VALID_CLIENT });
+    expect(loadClients(dir, FIXTURE_ENV, dir).items.get('payroll')).not.toHaveProperty('clientUri');
+  });
+
+  const rows: Array<[string, string, string[]]> = [
+    ['http on a public host (RFC 7591 §2: a web page; https)', 'http://payroll.example/', ['clientUri: http is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https']],
+    ['a script URL', 'javascript:alert(1)', ['clientUri: must be an https URL']],
+    ['a private-use scheme (no web page)', 'com.example.app:/home', ['clientUri: must be an https URL']],
+    ['a relative URL', '/home', ['clientUri: must be an absolute URL']],
+    ['credentials in the URL', 'https://user:pw@payroll.example/', ['clientUri: must not contain credentials']],
+    ['empty', '', ['clientUri: must not be empty']],
+  ];
+  it.each(rows)('refuses %s', (_title, uri, expected) => {
+    expect(problemsFor(VALID_CLIENT + `clientUri: "${uri}"\n`)).toEqual(expected);
+  });
+
+  it('refuses a non-string', () => {
+    expect(problemsFor(VALID_CLIENT + 'clientUri: [https://payroll.example/]\n')).toEqual(['clientUri: must be a string']);
   });
 });

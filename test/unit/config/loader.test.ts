@@ -120,6 +120,16 @@ describe('loadConfig', () => {
     expect(error?.message).toContain('conf/p/acme.yaml: oops: unknown field');
   });
 
+  it('refuses to start with a client whose scopes lack openid (issue 6 #8, OIDC Core §3.1.2.1)', () => {
+    const root = writeTree({ 'providers/acme.yaml': VALID_PROVIDER, 'clients/payroll.yaml': VALID_CLIENT + 'scopes: [email]\n' });
+    expect(() => loadConfig(FIXTURE_ENV, root)).toThrow(`${join('clients', 'payroll.yaml')}: scopes: must include openid (OIDC Core §3.1.2.1)`);
+  });
+
+  it('refuses to start with ${ENV} outside a secret field (issue 6 #10)', () => {
+    const root = writeTree({ 'providers/acme.yaml': VALID_PROVIDER.replace('ACME Corp (Okta)', '${ACME_SECRET}'), 'clients/payroll.yaml': VALID_CLIENT });
+    expect(() => loadConfig(FIXTURE_ENV, root)).toThrow(`${join('providers', 'acme.yaml')}: displayName: \${ENV} references are allowed only in secret fields: oidc.clientSecret`);
+  });
+
   it('refuses to start without any provider', () => {
     const root = writeTree({ 'providers/.keep': '', 'clients/.keep': '' });
     expect(() => loadConfig({}, root)).toThrow(/providers: \(directory\): no provider files/);

@@ -4,6 +4,9 @@ import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures'
 
 afterAll(removeTrees);
 
+const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret';
+const SINGLE_LABEL = 'must have at least two labels, such as acme.example: no email address is at a single-label domain';
+
 /** Loads one providers/acme.yaml with `content`; returns the problems as "field: reason" lines. */
 function problemsFor(content: string, env: NodeJS.ProcessEnv = FIXTURE_ENV): string[] {
   const dir = writeTree({ 'acme.yaml': content });
@@ -39,12 +42,12 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
     });
   });
 
-  it('keeps every explicit setting and resolves ${ENV} in any string', () => {
+  it('keeps every explicit setting, written as literals (${ENV} belongs in secret fields only, issue 6 #10)', () => {
     const dir = writeTree({
-      'google.yml': `displayName: \${IDP_NAME}
+      'google.yml': `displayName: Google
 protocol: oidc
 oidc:
-  issuer: http://127.0.0.1:4000/\${TENANT}
+  issuer: http://127.0.0.1:4000/t1
   clientId: tessera-demo
   tokenEndpointAuthMethod: none
   scopes: [openid, email, groups]
@@ -56,7 +59,7 @@ linking: { policy: none }
 homeRealm: { domains: [acme.example, corp.acme.example] }
 `,
     });
-    const { items, problems } = loadProviders(dir, { IDP_NAME: 'Google', TENANT: 't1' }, dir);
+    const { items, problems } = loadProviders(dir, {}, dir);
     expect(problems).toEqual([]);
     expect(items.get('google')).toMatchObject({
       displayName: 'Google',
@@ -96,11 +99,20 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['secret mixing literal and reference', VALID_PROVIDER.replace('${ACME_SECRET}', 'x${ACME_SECRET}'), undefined, ['oidc.clientSecret: secrets must be ${ENV} references, not literals']],
     ['missing env variable for the secret', VALID_PROVIDER, {}, ['oidc.clientSecret: environment variable ACME_SECRET is not set']],
     ['empty env variable for the secret', VALID_PROVIDER, { ACME_SECRET: '' }, ['oidc.clientSecret: environment variable ACME_SECRET is empty']],
-    ['missing env variable in another field', VALID_PROVIDER.replace('tessera\n', '${CLIENT_ID}\n'), undefined, ['oidc.clientId: environment variable CLIENT_ID is not set']],
-    ['malformed reference', VALID_PROVIDER.replace('ACME Corp', 'ACME ${Corp'), undefined, ['displayName: malformed ${...} reference (expected ${NAME})']],
+    ['issue 6 #10: ${ENV} in displayName is refused, even when set (it is shown on the public chooser)', VALID_PROVIDER.replace('ACME Corp (Okta)', '${ACME_SECRET}'), undefined, [`displayName: ${NOT_HERE}`]],
+    ['issue 6 #10: ${ENV} inside oidc.issuer is refused', VALID_PROVIDER.replace('acme.okta.example', '${TENANT}.okta.example'), { ...FIXTURE_ENV, TENANT: 'acme' }, [`oidc.issuer: ${NOT_HERE}`]],
+    ['issue 6 #10: ${ENV} in oidc.clientId is refused, not looked up', VALID_PROVIDER.replace('tessera\n', '${CLIENT_ID}\n'), undefined, [`oidc.clientId: ${NOT_HERE}`]],
+    ['issue 6 #10: ${ENV} in a list value is refused with its index', VALID_PROVIDER + 'trust: { domains: [acme.example, "${DOMAIN}"] }\n', undefined, [`trust.domains[1]: ${NOT_HERE}`]],
+    ['issue 6 #10: a malformed reference outside a secret field is refused the same way', VALID_PROVIDER.replace('ACME Corp', 'ACME ${Corp'), undefined, [`displayName: ${NOT_HERE}`]],
     ['secret with tokenEndpointAuthMethod none', VALID_PROVIDER + '  tokenEndpointAuthMethod: none\n', undefined, ['oidc.clientSecret: is not allowed when tokenEndpointAuthMethod is none']],
     ['scopes without openid (OIDC Core §3.1.2.1)', VALID_PROVIDER + '  scopes: [email, profile]\n', undefined, ['oidc.scopes: must include openid (OIDC Core §3.1.2.1)']],
-    ['scopes not a list', VALID_PROVIDER + '  scopes: openid\n', undefined, ['oidc.scopes: must be a list']],
+    ['issue 6 #9: scopes given as a scalar', VALID_PROVIDER + '  scopes: openid\n', undefined, ['oidc.scopes: must be a list']],
+    ['issue 6 #9: scopes given as a number', VALID_PROVIDER + '  scopes: 5\n', undefined, ['oidc.scopes: must be a list']],
+    ['issue 6 #9: scopes given as a mapping', VALID_PROVIDER + '  scopes: { openid: true }\n', undefined, ['oidc.scopes: must be a list']],
+    ['issue 6 #9: empty scopes (OIDC Core §3.1.2.1 needs openid)', VALID_PROVIDER + '  scopes: []\n', undefined, ['oidc.scopes: must list at least one value']],
+    ['issue 6 #9: a scope that is not a string', VALID_PROVIDER + '  scopes: [openid, 5]\n', undefined, ['oidc.scopes: must be a list of strings']],
+    ['issue 6 #9: trust.domains given as a scalar', VALID_PROVIDER + 'trust: { domains: acme.example }\n', undefined, ['trust.domains: must be a list']],
+    ['issue 6 #9: homeRealm.domains given as a scalar', VALID_PROVIDER + 'homeRealm: { domains: acme.example }\n', undefined, ['homeRealm.domains: must be a list']],
     ['bad scope token (RFC 6749 §3.3)', VALID_PROVIDER + '  scopes: [openid, "a b"]\n', undefined, ['oidc.scopes[1]: is not a valid scope token (RFC 6749 §3.3)']],
     ['boolean given as string', VALID_PROVIDER + '  fetchUserinfo: "yes"\n', undefined, ['oidc.fetchUserinfo: must be true or false']],
     ['oidc block not a mapping', 'displayName: X\nprotocol: oidc\noidc: https://x.example\n', undefined, ['oidc: must be a mapping']],
@@ -108,6 +120,12 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['subject.from on an oidc provider', VALID_PROVIDER + 'subject: { from: nameId }\n', undefined, ['subject.from: applies to SAML providers only; use subject.claim']],
     ['bad trust.emailVerified', VALID_PROVIDER + 'trust: { emailVerified: sometimes }\n', undefined, ['trust.emailVerified: must be one of: asserted, always, never']],
     ['bad domain in homeRealm', VALID_PROVIDER + 'homeRealm: { domains: [acme.example, "-bad-.example"] }\n', undefined, ['homeRealm.domains[1]: must be a domain name such as acme.example']],
+    ['issue 6 #8: a single-label trust domain never matches an email (RFC 5321 §2.3.5)', VALID_PROVIDER + 'trust: { domains: [localhost] }\n', undefined, [`trust.domains[0]: ${SINGLE_LABEL}`]],
+    ['issue 6 #8: a single-label homeRealm domain never matches a login_hint email (RFC 5321 §2.3.5)', VALID_PROVIDER + 'homeRealm: { domains: [acme.example, Corp] }\n', undefined, [`homeRealm.domains[1]: ${SINGLE_LABEL}`]],
+    ['issue 6 #8: an IP address is no email domain (RFC 1123 §2.1)', VALID_PROVIDER + 'trust: { domains: [192.0.2.1] }\n', undefined, ['trust.domains[0]: must be a domain name such as acme.example']],
+    ['issue 6 #8: emailVerified always without trust.domains verifies no one (an IdP vouches only for its domains)', VALID_PROVIDER + 'trust: { emailVerified: always }\n', undefined, ['trust.domains: must list at least one value when emailVerified is always: an IdP vouches only for the email domains it lists']],
+    ['issue 6 #8: emailVerified always with an empty trust.domains', VALID_PROVIDER + 'trust: { emailVerified: always, domains: [] }\n', undefined, ['trust.domains: must list at least one value when emailVerified is always: an IdP vouches only for the email domains it lists']],
+    ['issuer with a wildcard is compared exactly (OIDC Discovery 1.0 §4.3)', VALID_PROVIDER.replace('acme.okta', '*.okta'), undefined, ['oidc.issuer: wildcards are not supported: the issuer is compared exactly (OIDC Discovery 1.0 §4.3)']],
     ['bad linking policy', VALID_PROVIDER + 'linking: { policy: trust-me }\n', undefined, ['linking.policy: must be one of: none, email, user-confirmed, admin-bound']],
     ['a linking policy not implemented yet (deny by default: it would fail every first login)', VALID_PROVIDER + 'linking: { policy: email }\n', undefined, ['linking.policy: email linking is not implemented yet; only none is available']],
     ['onConflict, which only email linking uses', VALID_PROVIDER + 'linking: { policy: none, onConflict: user-confirmed }\n', undefined, ['linking.onConflict: is not implemented yet (it applies to email linking)']],

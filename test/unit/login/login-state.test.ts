@@ -5,7 +5,10 @@ const STATES: LoginState[] = ['started', 'upstream', 'identified', 'pending_link
 describe('login transaction state machine (DESIGN.md §1)', () => {
   const allowed: Array<[LoginState, LoginState]> = [
     ['started', 'upstream'],
+    ['started', 'failed'], // the chosen provider cannot be reached
     ['upstream', 'identified'],
+    ['upstream', 'upstream'], // Back to the chooser, another provider picked before any answer
+    ['upstream', 'failed'], // that provider cannot be reached
     ['identified', 'done'],
     ['identified', 'failed'],
     ['identified', 'pending_link'],
@@ -32,10 +35,10 @@ describe('login transaction state machine (DESIGN.md §1)', () => {
 describe('decideEntry: prompt and the SSO decision belong to the login flow (OIDC Core §3.1.2.1, §3.1.2.6)', () => {
   it.each<[string, string | undefined, EntryDecision]>([
     ['OIDC Core §3.1.2.6: prompt=none without a broker session → login_required', 'none', { kind: 'fail', code: 'authorize.login_required' }],
-    ['OIDC Core §3.1.2.1: prompt=login forces re-authentication upstream', 'login', { kind: 'upstream', forceAuthn: true }],
-    ['OIDC Core §3.1.2.1: prompt=login among other values still forces it', 'consent login', { kind: 'upstream', forceAuthn: true }],
-    ['no prompt: an ordinary upstream login', undefined, { kind: 'upstream', forceAuthn: false }],
-    ['prompt=select_account alone does not force re-authentication', 'select_account', { kind: 'upstream', forceAuthn: false }],
+    ['OIDC Core §3.1.2.1: prompt=login forces re-authentication upstream', 'login', { kind: 'upstream', forceAuthn: true, selectAccount: false }],
+    ['OIDC Core §3.1.2.1: prompt=login among other values still forces it', 'select_account login', { kind: 'upstream', forceAuthn: true, selectAccount: true }],
+    ['no prompt: an ordinary upstream login', undefined, { kind: 'upstream', forceAuthn: false, selectAccount: false }],
+    ['OIDC Core §3.1.2.1: prompt=select_account is passed on, without forcing re-authentication', 'select_account', { kind: 'upstream', forceAuthn: false, selectAccount: true }],
   ])('%s', (_title, prompt, expected) => {
     expect(decideEntry({ prompt })).toEqual(expected);
   });

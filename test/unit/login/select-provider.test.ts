@@ -14,7 +14,7 @@ const SHARED = providerMap(shared1, shared2, social);
 const ONE = providerMap(acme);
 const ONE_SHARED = providerMap(shared1, shared2);
 
-type Request = { idpHint?: string; loginHint?: string };
+type Request = { idpHint?: string; loginHint?: string; prompt?: string };
 
 describe('selectProvider: idp_hint, home-realm discovery, single-provider fallback (DESIGN.md §1 step 2)', () => {
   it.each<[string, ReadonlyMap<string, ProviderConfig>, Request, string | undefined]>([
@@ -38,6 +38,9 @@ describe('selectProvider: idp_hint, home-realm discovery, single-provider fallba
     ['DESIGN.md §1 step 2: login_hint of another realm, exactly one provider → that one', ONE, { loginHint: 'pat@globex.example' }, 'acme'],
     ['DESIGN.md §1 step 2: login_hint without "@", exactly one provider → that one', ONE, { loginHint: 'pat' }, 'acme'],
     ['DESIGN.md §1 step 2: no providers configured → undefined', providerMap(), {}, undefined],
+    ['OIDC Core §3.1.2.1: prompt=select_account shows the chooser even when home realm would decide', MANY, { loginHint: 'pat@acme.example', prompt: 'select_account' }, undefined],
+    ['OIDC Core §3.1.2.1: prompt=select_account with idp_hint keeps the app’s choice', MANY, { idpHint: 'globex', prompt: 'login select_account' }, 'globex'],
+    ['OIDC Core §3.1.2.1: prompt=select_account with one provider has nothing to choose', ONE, { prompt: 'select_account' }, 'acme'],
   ])('%s', (_title, providers, request, expectedId) => {
     expect(selectProvider(providers, request)?.id).toBe(expectedId);
   });

@@ -1,0 +1,211 @@
+/**
+ * The demo walk a new user takes, in headless Chromium (playwright-core driving Debian's
+ * /usr/bin/chromium; no browser is downloaded): `npm run demo`'s startDemo in-process, on free
+ * ports and a throw-away PGlite database, with the repository's providers/ and clients/ files
+ * (their ports rewritten). Asserts what the user sees — page text and the address bar — not
+ * internals: sign in as alice, Reload, Back, an invalid sign-in link, error pages, and the demo
+ * opened on 127.0.0.1 instead of the issuer's host.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startDemo, type RunningDemo } from '../../demo/run';
+import { freePort } from '../support/ports';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const REPO = resolve(__dirname, '../..');
+
+let demo: RunningDemo;
+let issuer: string;
+let port: number;
+let configDir: string;
+let browser: Browser;
+const logLines: string[] = [];
+
+/** The repository's configuration files with the demo's fixed ports replaced by free ones. */
+function copyConfig(tesseraPort: number, upstreamPort: number): { providers: string; clients: string } {
+  configDir = mkdtempSync(join(tmpdir(), 'tessera-demo-walk-'));
+  const dirs = { providers: join(configDir, 'providers'), clients: join(configDir, 'clients') };
+  for (const [name, target] of Object.entries(dirs)) {
+    mkdirSync(target);
+    for (const file of readdirSync(join(REPO, name)).filter((f) => f.endsWith('.yaml'))) {
+      const text = readFileSync(join(REPO, name, file), 'utf8')
+        .replaceAll('localhost:3001', `localhost:${upstreamPort}`)
+        .replaceAll('localhost:3000', `localhost:${tesseraPort}`);
+      writeFileSync(join(target, file), text);
+    }
+  }
+  return dirs;
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  const upstreamPort = await freePort();
+  const dirs = copyConfig(port, upstreamPort);
+  issuer = `http://localhost:${port}`;
+  demo = await startDemo(
+    {
+      TESSERA_ISSUER: issuer,
+      PORT: String(port),
+      DEMO_UPSTREAM_PORT: String(upstreamPort),
+      TESSERA_DATA_DIR: 'memory://',
+      TESSERA_PROVIDERS_DIR: dirs.providers,
+      TESSERA_CLIENTS_DIR: dirs.clients,
+      LOG_LEVEL: 'warn',
+    },
+    { logDestination: { write: (line: string) => void logLines.push(line) } },
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+});
+
+/** What the user reads on the page. */
+const text = (page: Page) => page.locator('body').innerText();
+
+describe('the demo walk in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('signs alice in: the claims page shows her email, at a clean address', async () => {
+    await page.goto(`${issuer}/`);
+    expect(page.url()).toBe(`${issuer}/demo/`);
+    expect(await text(page)).toContain('Sign in through Tessera');
+    await page.getByText('Sign in through Tessera').click();
+    await page.waitForSelector('input[name=username]');
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', 'alice-password');
+    await Promise.all([page.waitForURL(`${issuer}/demo/`, { timeout: 20_000 }), page.click('button[type=submit]')]);
+    const shown = await text(page);
+    expect(shown).toContain('Signed in as Alice Anderson');
+    expect(shown).toContain('alice@demo.tessera.test');
+    expect(page.url()).not.toMatch(/[?&](code|state)=/);
+  }, 60_000);
+
+  it('Reload: still signed in, no error', async () => {
+    await page.reload();
+    const shown = await text(page);
+    expect(shown).toContain('Signed in as Alice Anderson');
+    expect(shown).not.toMatch(/sign-in failed|went wrong|not valid/i);
+  }, 30_000);
+
+  it('Back: no "Sign-in failed"; the used login page says the sign-in is finished; Forward is signed in', async () => {
+    await page.goBack();
+    // The history entry before the app's page is the IdP's login form, already used.
+    const shown = await text(page);
+    expect(shown).not.toContain('Sign-in failed');
+    expect(shown).toContain('This sign-in is already finished');
+    expect(shown).not.toMatch(/not found|could not continue/i);
+    await page.goForward();
+    expect(page.url()).toBe(`${issuer}/demo/`);
+    expect(await text(page)).toContain('Signed in as Alice Anderson');
+  }, 30_000);
+
+  it('the callback address opened again (history, a bookmark) shows who is signed in, not an error', async () => {
+    await page.goto(`${issuer}/demo/callback?code=used-before&state=old&iss=${encodeURIComponent(issuer)}`);
+    expect(page.url()).toBe(`${issuer}/demo/`);
+    expect(await text(page)).toContain('Signed in as Alice Anderson');
+  }, 30_000);
+
+  it('an error the app receives is shown with a plain sentence, the error and Tessera’s code', async () => {
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(`${issuer}/demo/callback?error=access_denied&error_description=authorization.denied&state=x`);
+      const shown = await text(p);
+      expect(shown).toContain('Sign-in failed');
+      expect(shown).toContain('Your account is not allowed to use this app.');
+      expect(shown).toContain('access_denied');
+      expect(shown).toContain('authorization.denied');
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
+});
+
+describe('Tessera’s error pages, as a user sees them', () => {
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('an invalid sign-in link: the plain explanation, the reference, a way back; no developer detail, no redirect', async () => {
+    const res = await page.goto(`${issuer}/oauth2/authorize?client_id=demo-app&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`);
+    expect(res?.status()).toBe(400);
+    expect(new URL(page.url()).origin).toBe(issuer);
+    const shown = await text(page);
+    expect(shown).toContain('This sign-in link is not valid');
+    expect(shown).toContain('The sign-in link would send you back to an address the application has not registered');
+    expect(shown).toMatch(/Reference: [A-Za-z0-9_-]{8,}/);
+    expect(shown).toContain('go back to the application');
+    expect(shown).toContain('invalid_request');
+    expect(shown).toContain('client.redirect_uri_mismatch');
+    expect(shown).not.toMatch(/is not registered for this client|redirect_uri is|evil\.example|at .*\.ts:\d+/);
+  }, 30_000);
+
+  it('a malformed sign-in address is called malformed or unknown, never "expired"', async () => {
+    await page.goto(`${issuer}/oauth2/authorize/resume`);
+    const shown = await text(page);
+    expect(shown).toContain('This sign-in is not in progress');
+    expect(shown).toContain('login.transaction_unknown');
+    expect(shown).not.toMatch(/expired|Page not found/i);
+    expect(shown).toMatch(/Reference: \S+/);
+  }, 30_000);
+
+  it('"Page not found" for an address with nothing behind it, with the reference', async () => {
+    const res = await page.goto(`${issuer}/no-such-page`);
+    expect(res?.status()).toBe(404);
+    const shown = await text(page);
+    expect(shown).toContain('Page not found');
+    expect(shown).toMatch(/Reference: \S+/);
+  }, 30_000);
+
+  it('the detail of a refusal goes to the log with the same reference', async () => {
+    await page.goto(`${issuer}/oauth2/authorize/resume`);
+    const reference = /Reference: (\S+)/.exec(await text(page))![1];
+    const logged = logLines.filter((l) => l.includes(reference));
+    expect(logged.join('\n')).toContain('resume token missing');
+  }, 30_000);
+});
+
+describe('the demo opened on another host than the issuer’s', () => {
+  it('http://127.0.0.1:<port> lands on the canonical host, and signing in from there works', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      expect(page.url()).toBe(`${issuer}/demo/`);
+      expect(await text(page)).toContain('Sign in through Tessera');
+      await page.goto(`http://127.0.0.1:${port}/demo/`);
+      expect(page.url()).toBe(`${issuer}/demo/`);
+      await page.getByText('Sign in through Tessera').click();
+      await page.waitForSelector('input[name=username]');
+      await page.fill('input[name=username]', 'bob');
+      await page.fill('input[name=password]', 'bob-password');
+      await Promise.all([page.waitForURL(`${issuer}/demo/`, { timeout: 20_000 }), page.click('button[type=submit]')]);
+      expect(await text(page)).toContain('bob@demo.tessera.test');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
