@@ -29,13 +29,13 @@ export class HtmlErrorFilter implements ExceptionFilter {
       status = exception.status;
       error = exception.oauthError;
       code = exception.code;
-      this.log.warn({ msg: 'request refused', method: req.method, path: req.path, status, code, detail: exception.detail, reference });
+      this.log.warn({ msg: 'request refused', path: req.path, status, code, detail: exception.detail, reference });
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       status = exception.getStatus();
       error = status === 404 ? 'not_found' : 'invalid_request';
-      this.log.warn({ msg: 'request refused', method: req.method, path: req.path, status, detail: exception.message, reference });
+      this.log.warn({ msg: 'request refused', path: req.path, status, detail: exception.message, reference });
     } else {
-      this.log.error({ msg: 'request failed', method: req.method, path: req.path, err: loggableError(exception), reference });
+      this.log.error({ msg: 'request failed', path: req.path, err: loggableError(exception), reference });
     }
     if (res.headersSent) return;
     res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(errorPageHtml({ status, error, code, reference }));

@@ -40,7 +40,7 @@ export function readableLogLine(line: string): string {
     return line.endsWith('\n') ? line : `${line}\n`;
   }
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return line.endsWith('\n') ? line : `${line}\n`;
-  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 19) : '';
+  const time = typeof entry.time === 'number' ? new Date(entry.time).toTimeString().slice(0, 8) : '';
   const level = (typeof entry.level === 'number' ? (LEVEL_NAMES[entry.level] ?? String(entry.level)) : 'LOG').padEnd(5);
   const context = typeof entry.context === 'string' ? `${entry.context}: ` : '';
   const req = entry.req as { method?: unknown; path?: unknown } | undefined;
@@ -49,10 +49,10 @@ export function readableLogLine(line: string): string {
   const status = res && typeof res === 'object' && res.statusCode !== undefined ? ` → ${String(res.statusCode)}` : '';
   const took = typeof entry.responseTime === 'number' ? ` (${entry.responseTime} ms)` : '';
   const fields = Object.entries(entry)
-    .filter(([k, v]) => !SHOWN_APART.has(k) && v !== undefined)
+    .filter(([k, v]) => !SHOWN_APART.has(k) && v !== undefined && !(k === 'path' && request && v === req?.path))
     .map(([k, v]) => ` ${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
     .join('');
-  const msg = typeof entry.msg === 'string' ? entry.msg : '';
+  const msg = typeof entry.msg === 'string' ? entry.msg.replace(/\s*\n\s*/g, ' ') : '';
   return `${[time, level].filter(Boolean).join(' ')} ${context}${msg}${request}${status}${took}${fields}\n`;
 }
 

@@ -123,6 +123,10 @@ const BY_OAUTH_ERROR: Readonly<Record<string, ErrorWording>> = {
     title: 'You need to sign in',
     explanation: 'The application asked to sign you in without showing a page, but you have to sign in first.',
   },
+  consent_required: {
+    title: INVALID_LINK,
+    explanation: 'The application asked for a consent step that Tessera does not have.',
+  },
   server_error: SERVER_ERROR,
 };
 

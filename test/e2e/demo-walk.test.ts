@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/run';
+import { readableLogDestination } from '../../src/app/logging';
 import { freePort } from '../support/ports';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -54,7 +55,8 @@ beforeAll(async () => {
       TESSERA_CLIENTS_DIR: dirs.clients,
       LOG_LEVEL: 'warn',
     },
-    { logDestination: { write: (line: string) => void logLines.push(line) } },
+    // The demo's own log format (readable lines, not pino's JSON), collected.
+    { logDestination: readableLogDestination((line) => void logLines.push(line)) },
   );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -70,6 +72,13 @@ afterAll(async () => {
 
 /** What the user reads on the page. */
 const text = (page: Page) => page.locator('body').innerText();
+
+it('the demo prints the development-KEK warning as one readable line', () => {
+  const warnings = logLines.filter((l) => l.includes('TESSERA_KEK'));
+  expect(warnings).toEqual([
+    expect.stringMatching(/^\d\d:\d\d:\d\d WARN  tessera: TESSERA_KEK is not set: signing keys are encrypted with the PUBLIC DEVELOPMENT KEY\. Never run like this in production\.\n$/),
+  ]);
+});
 
 describe('the demo walk in Chromium', () => {
   let context: BrowserContext;
@@ -163,12 +172,33 @@ describe('Tessera’s error pages, as a user sees them', () => {
     expect(shown).not.toMatch(/is not registered for this client|redirect_uri is|evil\.example|at .*\.ts:\d+/);
   }, 30_000);
 
-  it('a malformed sign-in address is called malformed or unknown, never "expired"', async () => {
+  it('a resume address without its token: "not in progress", never "expired"', async () => {
     await page.goto(`${issuer}/oauth2/authorize/resume`);
     const shown = await text(page);
     expect(shown).toContain('This sign-in is not in progress');
     expect(shown).toContain('login.transaction_unknown');
     expect(shown).not.toMatch(/expired|Page not found/i);
+    expect(shown).toMatch(/Reference: \S+/);
+  }, 30_000);
+
+  it('a malformed request is called malformed, not expired', async () => {
+    await page.setContent(`<form method="post" enctype="text/plain" action="${issuer}/oauth2/authorize"><input name="client_id" value="demo-app"><button>Send</button></form>`);
+    const [res] = await Promise.all([page.waitForNavigation(), page.click('button')]);
+    expect(res?.status()).toBe(400);
+    const shown = await text(page);
+    expect(shown).toContain('This address is malformed');
+    expect(shown).toContain('request.invalid');
+    expect(shown).not.toMatch(/expired|Page not found|x-www-form-urlencoded/i);
+    expect(shown).toMatch(/Reference: \S+/);
+  }, 30_000);
+
+  it('a form sent to an address that only opens as a link: 405 with its own sentence', async () => {
+    await page.setContent(`<form method="post" action="${issuer}/oauth2/authorize/resume"><button>Send</button></form>`);
+    const [res] = await Promise.all([page.waitForNavigation(), page.click('button')]);
+    expect(res?.status()).toBe(405);
+    const shown = await text(page);
+    expect(shown).toContain('This address cannot be used this way');
+    expect(shown).not.toMatch(/Page not found/i);
     expect(shown).toMatch(/Reference: \S+/);
   }, 30_000);
 
@@ -180,11 +210,12 @@ describe('Tessera’s error pages, as a user sees them', () => {
     expect(shown).toMatch(/Reference: \S+/);
   }, 30_000);
 
-  it('the detail of a refusal goes to the log with the same reference', async () => {
+  it('the detail of a refusal goes to the log, in one readable line with the same reference', async () => {
     await page.goto(`${issuer}/oauth2/authorize/resume`);
     const reference = /Reference: (\S+)/.exec(await text(page))![1];
     const logged = logLines.filter((l) => l.includes(reference));
-    expect(logged.join('\n')).toContain('resume token missing');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^\d\d:\d\d:\d\d WARN  http: request refused GET \/oauth2\/authorize\/resume .*code=login\.transaction_unknown detail="resume token missing"/);
   }, 30_000);
 });
 

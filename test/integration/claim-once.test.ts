@@ -65,11 +65,15 @@ describe.each(backends)('single-use primitives on %s', (backend) => {
   it('DESIGN.md §1: a login moves started → upstream → identified → done, each step once', async () => {
     const { id, bindingHash } = await openLogin();
     expect(await store.toUpstream(id, bindingHash, 'idp', 'oidc', { nonce: 'n' })).toBe(true);
-    expect(await store.toUpstream(id, bindingHash, 'idp', 'oidc', { nonce: 'n2' })).toBe(false);
-    const claimed = await store.claimAnswer({ id }, 'idp', bindingHash);
-    expect(claimed?.state).toBe('identified');
-    expect(claimed?.upstream).toEqual({ nonce: 'n' });
+    // Back to the chooser and another pick, before any answer: the later pick replaces the first.
+    expect(await store.toUpstream(id, bindingHash, 'other-idp', 'oidc', { nonce: 'n2' })).toBe(true);
     expect(await store.claimAnswer({ id }, 'idp', bindingHash)).toBeUndefined();
+    const claimed = await store.claimAnswer({ id }, 'other-idp', bindingHash);
+    expect(claimed?.state).toBe('identified');
+    expect(claimed?.upstream).toEqual({ nonce: 'n2' });
+    expect(await store.claimAnswer({ id }, 'other-idp', bindingHash)).toBeUndefined();
+    // Once answered, no provider can be picked any more.
+    expect(await store.toUpstream(id, bindingHash, 'idp', 'oidc', { nonce: 'n3' })).toBe(false);
     const outcome = { kind: 'failed', code: 'upstream.error_response', oauthError: 'access_denied' } as const;
     expect(await store.settle(id, 'failed', outcome, sha256('resume'))).toBe(true);
     expect(await store.settle(id, 'done', outcome, sha256('resume-2'))).toBe(false);

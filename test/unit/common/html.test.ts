@@ -1,4 +1,5 @@
-import { errorPageHtml, escapeHtml, htmlPage } from '../../../src/common/html';
+import { ERROR_REGISTRY } from '../../../src/common/error-codes';
+import { errorPageHtml, errorWording, escapeHtml, htmlPage } from '../../../src/common/html';
 
 const XSS = `"><script>alert('x')</script><img src=x onerror="alert(1)">&`;
 const XSS_ESCAPED = '&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;';
@@ -52,7 +53,7 @@ describe('errorPageHtml never echoes a payload raw (OWASP rule #1, DESIGN.md §7
     ['DESIGN.md §7: no error/code → no Error line', base, ['<h1>Sign-in failed</h1><p>Try again.</p>'], ['Error:']],
     ['DESIGN.md §7: empty error and code → no Error line', { ...base, error: '', code: '' }, [], ['Error:']],
     ['DESIGN.md §7: reference shown for support', { ...base, reference: 'ref-123' }, ['Reference: <code>ref-123</code>'], []],
-    ['DESIGN.md §7: no reference → no Reference line', base, [], ['Reference:']],
+    ['DESIGN.md §7: no reference given → a fresh one is shown (every page has one)', base, ['Reference: <code>'], []],
     ['DESIGN.md §7: title also in <title>', base, ['<title>Sign-in failed · Tessera</title>'], []],
   ])('%s', (_title, opts, contains, excludes) => {
     const html = errorPageHtml(opts);
@@ -64,5 +65,102 @@ describe('errorPageHtml never echoes a payload raw (OWASP rule #1, DESIGN.md §7
     const html = htmlPage('<b>T</b>', '<p>ok</p>');
     expect(html).toContain('<title>&lt;b&gt;T&lt;/b&gt; · Tessera</title>');
     expect(html).toContain('<body><p>ok</p></body>');
+  });
+});
+
+/** The visible text of a page: tags dropped, entities of escapeHtml undone. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<style>[^]*?<\/style>/g, '')
+    .replace(/<title>[^]*?<\/title>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+describe('errorWording: one plain sentence per situation (DESIGN.md §7, issue 6 item 11)', () => {
+  it.each<[string, { code?: string; error?: string; status?: number }, string, RegExp]>([
+    ['request.invalid is malformed', { code: 'request.invalid' }, 'This address is malformed', /malformed/],
+    ['a repeated parameter is malformed', { code: 'request.parameter_repeated' }, 'This address is malformed', /malformed/],
+    ['request.method_not_allowed has its own sentence', { code: 'request.method_not_allowed', status: 405 }, 'This address cannot be used this way', /does not take this kind of request/],
+    ['a 405 without a code has the same sentence', { status: 405, error: 'invalid_request' }, 'This address cannot be used this way', /does not take this kind of request/],
+    ['login.transaction_unknown: not in progress', { code: 'login.transaction_unknown' }, 'This sign-in is not in progress', /no sign-in in progress/],
+    ['login.transaction_expired: expired', { code: 'login.transaction_expired' }, 'This sign-in has expired', /took too long and has expired/],
+    ['login.transaction_binding_mismatch: another browser', { code: 'login.transaction_binding_mismatch' }, 'This sign-in belongs to another browser', /another browser/],
+    ['login.transaction_replayed: already used', { code: 'login.transaction_replayed' }, 'This sign-in step was already used', /already used/],
+    ['client.unknown: the app is not registered', { code: 'client.unknown' }, 'This sign-in link is not valid', /not registered with Tessera/],
+    ['client.redirect_uri_missing: incomplete link', { code: 'client.redirect_uri_missing' }, 'This sign-in link is not valid', /incomplete/],
+    ['client.redirect_uri_mismatch: an address the app has not registered', { code: 'client.redirect_uri_mismatch' }, 'This sign-in link is not valid', /address the application has not registered/],
+    ['upstream.unreachable: the IdP could not be reached', { code: 'upstream.unreachable' }, 'The identity provider could not be reached', /did not answer/],
+    ['authorization.denied: access denied', { code: 'authorization.denied' }, 'Access denied', /not allowed to use this application/],
+    ['an oidc.* refusal: sign-in was refused', { code: 'oidc.nonce_mismatch' }, 'Sign-in was refused', /could not be completed/],
+    ['login.endpoint_unknown (404): page not found', { code: 'login.endpoint_unknown' }, 'Page not found', /nothing at this address/],
+    ['a plain 404', { status: 404, error: 'not_found' }, 'Page not found', /nothing at this address/],
+    ['a 500', { status: 500, error: 'server_error' }, 'Something went wrong', /unexpected error/],
+    ['an unknown 4xx', { status: 418 }, 'This request could not be handled', /could not use this request/],
+  ])('%s', (_name, input, title, sentence) => {
+    const w = errorWording(input)!;
+    expect(w.title).toBe(title);
+    expect(w.explanation).toMatch(sentence);
+  });
+
+  it('"Page not found" is said for 404s only, and "expired" only for codes about expiry', () => {
+    for (const [code, spec] of Object.entries(ERROR_REGISTRY)) {
+      const w = errorWording({ code, status: spec.status })!;
+      expect({ code, notFound: w.title === 'Page not found' }).toEqual({ code, notFound: spec.status === 404 });
+      if (/expired/i.test(`${w.title} ${w.explanation}`)) expect(code).toMatch(/expired/);
+    }
+    for (const status of [400, 401, 403, 405, 409, 413, 415, 500, 503]) expect(errorWording({ status })!.title).not.toBe('Page not found');
+  });
+
+  it('every registered code has a title and one sentence', () => {
+    for (const code of Object.keys(ERROR_REGISTRY)) {
+      const w = errorWording({ code })!;
+      expect(w.title.length).toBeGreaterThan(5);
+      expect(w.explanation).toMatch(/^[A-Z].*\.$/);
+    }
+  });
+});
+
+describe('errorPageHtml: explanation, way back, codes and reference; never the detail (issue 6 item 11)', () => {
+  it('a registered code decides the wording: a developer detail passed as the message never shows', () => {
+    const html = errorPageHtml({ title: 'This sign-in request is not valid', message: 'redirect_uri is not registered for this client', error: 'invalid_request', code: 'client.redirect_uri_mismatch', reference: 'r1' });
+    const text = visibleText(html);
+    expect(text).not.toContain('redirect_uri is not registered');
+    expect(text).toContain('This sign-in link is not valid');
+    expect(text).toContain('an address the application has not registered');
+    expect(text).toContain('Error: invalid_request client.redirect_uri_mismatch');
+    expect(text).toContain('Reference: r1');
+  });
+
+  it('the way back: a link to the app when known, else the advice to return to the app', () => {
+    const withBack = errorPageHtml({ code: 'login.transaction_expired', back: { href: 'https://payroll.example/home?a=1&b=2', label: 'Back to Payroll' } });
+    expect(withBack).toContain('<a class="button" href="https://payroll.example/home?a=1&amp;b=2">Back to Payroll</a>');
+    const without = errorPageHtml({ code: 'login.transaction_expired' });
+    expect(visibleText(without)).toContain('go back to the application you came from');
+    expect(without).not.toContain('<a ');
+  });
+
+  it.each(['javascript:alert(1)', 'data:text/html,x', '//evil.example/x', '/\\evil.example', ''])('the way back is never a link to %j', (href) => {
+    const html = errorPageHtml({ code: 'request.invalid', back: { href, label: 'Back' } });
+    expect(html).not.toContain('<a ');
+    expect(visibleText(html)).toContain('go back to the application you came from');
+  });
+
+  it('a same-site path and the label are escaped', () => {
+    const html = errorPageHtml({ code: 'request.invalid', back: { href: '/demo/?x="><script>', label: XSS } });
+    expect(html).toContain('href="/demo/?x=&quot;&gt;&lt;script&gt;"');
+    expect(html).toContain(XSS_ESCAPED);
+    expect(html).not.toContain('<script>');
+  });
+
+  it('a page for a status alone (404, 405) has the heading, one sentence, the way back and a reference', () => {
+    const notFound = visibleText(errorPageHtml({ status: 404, error: 'not_found', reference: 'ref-404' }));
+    expect(notFound).toMatch(/^Page not found There is nothing at this address\. To continue, go back/);
+    expect(notFound).toContain('Reference: ref-404');
+    const methodNotAllowed = visibleText(errorPageHtml({ status: 405, error: 'invalid_request' }));
+    expect(methodNotAllowed).toContain('This address cannot be used this way');
+    expect(methodNotAllowed).toMatch(/Reference: \S+/);
   });
 });
