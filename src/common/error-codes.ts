@@ -59,6 +59,7 @@ export const ERROR_REGISTRY = {
   'request.parameter_malformed': { oauth: 'invalid_request', status: 400, summary: 'a parameter name or value has control characters or is not printable' },
   'request.parameter_repeated': { oauth: 'invalid_request', status: 400, summary: 'a parameter is given more than once or not as plain text' },
   'request.parameter_too_long': { oauth: 'invalid_request', status: 400, summary: 'a parameter value is longer than Tessera accepts' },
+  'request.content_type_unsupported': { oauth: 'invalid_request', status: 415, summary: 'the body is not in the media type this endpoint takes' },
   'request.method_not_allowed': { oauth: 'invalid_request', status: 405, summary: 'the endpoint does not answer this HTTP method' },
 
   // Client identification. At the authorization endpoint these are shown on a page, never
@@ -120,6 +121,8 @@ export const ERROR_REGISTRY = {
   'token.code_reused': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code was already redeemed' },
   'token.code_expired': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code has expired' },
   'token.pkce_mismatch': { oauth: 'invalid_grant', status: 400, summary: 'code_verifier is missing, malformed or does not match' },
+  'token.grant_type_missing': { oauth: 'invalid_request', status: 400, summary: 'the token request names no grant_type (RFC 6749 §5.2)' },
+  'token.grant_type_unauthorized': { oauth: 'unauthorized_client', status: 400, summary: 'this client may not use this grant_type (RFC 6749 §5.2)' },
   'token.grant_type_unsupported': { oauth: 'unsupported_grant_type', status: 400, summary: 'this grant_type is not supported' },
   'token.access_token_missing': { oauth: 'invalid_token', status: 401, summary: 'no bearer token was presented (the challenge then names no error, RFC 6750 §3.1)' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },

@@ -65,7 +65,7 @@ export class AuthorizeController {
     try {
       const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random), { displayName: client.displayName });
       if (step.kind === 'done') await this.answer(res, step.finished);
-      else sendStep(res, step);
+      else sendStep(res, step, this.random);
     } catch (err) {
       // The client and redirect_uri are trusted now: the app hears every failure, an unreachable
       // IdP included (temporarily_unavailable, RFC 6749 §4.1.2.1); a page is only for errors

@@ -22,8 +22,9 @@ export class TokenController {
   }
 
   /**
-   * Client authentication first (invalid_client, 401), then the grant (unsupported_grant_type
-   * for a grant the client may not use or Tessera does not know, RFC 6749 §5.2). Answers
+   * Client authentication first (invalid_client, 401), then the grant (RFC 6749 §5.2:
+   * invalid_request without grant_type, unsupported_grant_type for one Tessera does not know,
+   * unauthorized_client for one this client may not use). Answers
    * `no-store` (RFC 6749 §5.1).
    */
   @Post()
@@ -43,9 +44,13 @@ export class TokenController {
       params[name] = value;
     }
     const client = this.clients.authenticate(presentedCredentials(authorization, params));
-    const handler = typeof params.grant_type === 'string' ? this.handlers.get(params.grant_type) : undefined;
-    if (!handler || !(client.grantTypes as readonly string[]).includes(handler.grantType)) {
-      throw new BrokerError(ErrorCodes.grantTypeUnsupported, `grant_type ${String(params.grant_type)} is not supported`);
+    // RFC 6749 §5.2: a missing parameter is invalid_request; a grant Tessera does not know is
+    // unsupported_grant_type; a known grant this client may not use is unauthorized_client.
+    if (!params.grant_type) throw new BrokerError('token.grant_type_missing', 'grant_type is required');
+    const handler = this.handlers.get(params.grant_type);
+    if (!handler) throw new BrokerError(ErrorCodes.grantTypeUnsupported, `grant_type ${params.grant_type} is not supported`);
+    if (!(client.grantTypes as readonly string[]).includes(handler.grantType)) {
+      throw new BrokerError('token.grant_type_unauthorized', `client ${client.id} may not use grant_type ${handler.grantType}`);
     }
     const response = await handler.handle({ client, params });
     res.setHeader('Cache-Control', 'no-store');

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Clock } from '../common';
 import type { JsonValue, UpstreamInput } from '../connectors/connectors.module';
 import { ExpirySweeper, claimOnce } from '../database';
@@ -14,6 +15,9 @@ export interface OpenLogin {
   request: AuthorizationRequest;
   expiresAt: Date;
 }
+
+/** Seconds a settled login stays redeemable at the resume endpoint, even past its lifetime. */
+const RESUME_GRACE_SECONDS = 120;
 
 /** Where an answer is looked up: by the transaction id (a GET answer) or by its parked token (a POST answer). */
 export type AnswerKey = { id: string } | { parkedHash: string };
@@ -102,15 +106,14 @@ export class LoginTransactionStore {
    * `parkedHash` until the browser returns with its cookie. Only for a transaction waiting on
    * this provider, unexpired, and not parked already (the first answer wins).
    */
-  async park(id: string, providerId: string, answer: UpstreamInput, parkedHash: string): Promise<boolean> {
-    const row = await claimOnce(
+  async park(id: string, providerId: string, answer: UpstreamInput, parkedHash: string): Promise<LoginTransactionEntity | undefined> {
+    return claimOnce(
       this.dataSource,
       LoginTransactionEntity,
       { parkedAnswer: answer as unknown as Record<string, any>, parkedHash },
       "id = :id AND provider_id = :providerId AND state = 'upstream' AND parked_hash IS NULL AND expires_at > :now",
       { id, providerId, now: this.clock.now() },
     );
-    return row !== undefined;
   }
 
   /**
@@ -128,9 +131,22 @@ export class LoginTransactionStore {
     });
   }
 
-  /** `identified → done | failed | pending_link`: stores the outcome and the resume token's hash. */
+  /**
+   * `identified → done | failed | pending_link`: stores the outcome and the resume token's hash.
+   * Not bound by expiry: claiming the answer proved the login fresh, and an outcome must never be
+   * lost to slow processing; the row is kept at least {@link RESUME_GRACE_SECONDS} longer so the
+   * browser can still carry it to the app.
+   */
   async settle(id: string, to: 'done' | 'failed' | 'pending_link', outcome: LoginOutcome, resumeHash: string): Promise<boolean> {
-    const row = await this.transition(id, ['identified'], to, { outcome: outcome as unknown as Record<string, any>, resumeHash }, 'TRUE', {});
+    const row = await this.transition(
+      id,
+      ['identified'],
+      to,
+      { outcome: outcome as unknown as Record<string, any>, resumeHash, expiresAt: () => 'GREATEST(expires_at, :resumeUntil)' },
+      'TRUE',
+      { resumeUntil: new Date(this.clock.now().getTime() + RESUME_GRACE_SECONDS * 1000) },
+      { anyTime: true },
+    );
     return row !== undefined;
   }
 
@@ -154,13 +170,15 @@ export class LoginTransactionStore {
     id: string | undefined,
     from: readonly LoginState[],
     to: LoginState,
-    set: Partial<LoginTransactionEntity>,
+    set: QueryDeepPartialEntity<LoginTransactionEntity>,
     condition: string,
     params: Record<string, unknown>,
+    opts: { anyTime?: boolean } = {},
   ): Promise<LoginTransactionEntity | undefined> {
     for (const f of from) if (!canTransition(f, to)) throw new Error(`login transition ${f} → ${to} is not allowed`);
     const idCondition = id === undefined ? '' : 'id = :id AND ';
-    return claimOnce(this.dataSource, LoginTransactionEntity, { ...set, state: to }, `${idCondition}state IN (:...from) AND expires_at > :now AND ${condition}`, {
+    const unexpired = opts.anyTime ? '' : 'expires_at > :now AND ';
+    return claimOnce(this.dataSource, LoginTransactionEntity, { ...set, state: to }, `${idCondition}state IN (:...from) AND ${unexpired}${condition}`, {
       ...params,
       ...(id === undefined ? {} : { id }),
       from,

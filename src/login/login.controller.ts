@@ -1,6 +1,6 @@
 import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError, ErrorCodes, refuseMethod } from '../common';
+import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod } from '../common';
 import type { UpstreamInput } from '../connectors/connectors.module';
 import { readBinding } from './browser-binding';
 import { LoginService } from './login.service';
@@ -19,6 +19,7 @@ export class LoginController {
     @Inject(LOGIN_SETTINGS) private readonly settings: LoginSettings,
     @Inject(LoginService) private readonly login: LoginService,
     @Inject(UpstreamAnswers) private readonly answers: UpstreamAnswers,
+    @Inject(Random) private readonly random: Random,
   ) {}
 
   /**
@@ -35,7 +36,8 @@ export class LoginController {
     @Res() res: Response,
   ): Promise<void> {
     const endpoint = this.answers.endpoint(protocol, providerId, name);
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    // HEAD is GET without a body for documents only: on an answer endpoint it would spend the login.
+    const method = req.method === 'HEAD' && endpoint.spec.role === 'document' ? 'GET' : req.method;
     if (!(endpoint.spec.methods as readonly string[]).includes(method)) refuseMethod(res, endpoint.spec.methods);
     if (endpoint.spec.role === 'document') {
       const doc = await this.answers.document(endpoint);
@@ -59,7 +61,7 @@ export class LoginController {
     if (typeof handle !== 'string' || typeof providerId !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, 'login and provider are required');
     const step = await this.login.choose(handle, providerId, readBinding(req, this.settings.https));
     if (step.kind === 'done') throw new BrokerError('login.transaction_state_invalid', 'a chosen login always goes upstream');
-    sendStep(res, step);
+    sendStep(res, step, this.random);
   }
 
   /** Any other method on the login pages: 405 with `Allow: GET` (RFC 9110 §15.5.6). */
@@ -71,17 +73,23 @@ export class LoginController {
 
 /**
  * The request as a connector sees it: method, query string, and form fields of a POST, every
- * value a single string.
- * @throws BrokerError `request.invalid` for a repeated or structured form field.
+ * value a single string that can be stored exactly (it may be parked).
+ * @throws BrokerError `request.content_type_unsupported` (415) for a POST that is not
+ *   application/x-www-form-urlencoded (the only encoding of OAuth form_post and SAML HTTP-POST),
+ *   `request.parameter_repeated` for a repeated or structured field, `request.parameter_malformed`
+ *   for NUL or ill-formed Unicode.
  */
 function upstreamInput(req: Request): UpstreamInput {
   const q = req.originalUrl.indexOf('?');
   const body: Record<string, string> = {};
   if (req.method === 'POST') {
+    if (!req.is('application/x-www-form-urlencoded')) throw new BrokerError('request.content_type_unsupported', 'answers are posted as application/x-www-form-urlencoded');
     for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
-      if (typeof value !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, `form field ${name} is repeated or malformed`);
+      if (typeof value !== 'string') throw new BrokerError('request.parameter_repeated', `form field ${name} is repeated or malformed`);
       body[name] = value;
     }
   }
-  return { method: req.method === 'POST' ? 'POST' : 'GET', search: q < 0 ? '' : req.originalUrl.slice(q), body };
+  const input: UpstreamInput = { method: req.method === 'POST' ? 'POST' : 'GET', search: q < 0 ? '' : req.originalUrl.slice(q), body };
+  if (!isStorableDeep(input)) throw new BrokerError('request.parameter_malformed', 'the answer contains NUL or ill-formed Unicode');
+  return input;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditSink } from '../audit/audit.module';
-import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, oauthErrorFor, sha256 } from '../common';
+import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, isErrorCode, oauthErrorFor, oauthErrorForStored, sha256 } from '../common';
 import type { ProviderConfig } from '../config';
 import { ConnectorRegistry } from '../connectors/connectors.module';
 import { decideEntry } from './login-state.rules';
@@ -95,7 +95,7 @@ export class LoginService {
     const resumeHash = sha256(resume);
     // The browser binding is part of the condition: another browser can neither use nor burn it.
     const row = binding ? await this.transactions.finish(resumeHash, sha256(binding)) : undefined;
-    if (row) return { transactionId: row.id, request: row.clientRequest as AuthorizationRequest, outcome: row.outcome as LoginOutcome };
+    if (row) return { transactionId: row.id, request: row.clientRequest as AuthorizationRequest, outcome: readOutcome(row.outcome) };
     const seen = await this.transactions.find({ resumeHash });
     if (seen && !seen.finishedAt && seen.expiresAt > this.clock.now() && !sameBrowser(seen, binding)) {
       await this.audit.record({ type: 'authorize.resume', outcome: 'failure', reason: ErrorCodes.transactionBindingMismatch, clientId: seen.clientId, providerId: seen.providerId ?? undefined, loginTransactionId: seen.id });
@@ -128,4 +128,17 @@ export class LoginService {
 /** True when `binding` is the cookie the transaction was opened with (constant-time). */
 export function sameBrowser(tx: LoginTransactionEntity, binding: string | undefined): boolean {
   return binding !== undefined && constantTimeEqual(sha256(binding), tx.browserBindingHash);
+}
+
+/**
+ * A stored outcome read back (it may have been written by another version of Tessera): a failure
+ * whose code is no longer registered is reported as `server_error` (oauthErrorForStored), never
+ * passed on as an unknown code; a shape that is not an outcome is an internal error.
+ */
+function readOutcome(raw: unknown): LoginOutcome {
+  const o = raw as Partial<{ kind: string; code: string; grant: unknown; waitingFor: string; pendingLinkId: string }> | null;
+  if (o?.kind === 'granted' && o.grant && typeof o.grant === 'object') return o as LoginOutcome;
+  if (o?.kind === 'pending' && (o.waitingFor === 'user' || o.waitingFor === 'admin') && typeof o.pendingLinkId === 'string') return o as LoginOutcome;
+  if (o?.kind === 'failed' && typeof o.code === 'string' && isErrorCode(o.code)) return { kind: 'failed', code: o.code, oauthError: oauthErrorForStored(o.code) };
+  return { kind: 'failed', code: 'login.internal_error', oauthError: oauthErrorForStored(String(o?.code ?? '')) };
 }

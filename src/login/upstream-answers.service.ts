@@ -78,8 +78,9 @@ export class UpstreamAnswers {
     if (input.method === 'POST') {
       const token = this.random.token(32);
       const parked: ParkedAnswer = { ...input, endpoint: e.name };
-      if (!(await this.transactions.park(id, providerId, parked, sha256(token)))) throw await this.refuse({ id }, providerId, binding, 'park');
-      await this.audit.record({ type: 'upstream.answer_parked', outcome: 'info', providerId, loginTransactionId: id });
+      const row = await this.transactions.park(id, providerId, parked, sha256(token));
+      if (!row) throw await this.refuse({ id }, providerId, binding, 'park');
+      await this.audit.record({ type: 'upstream.answer_parked', outcome: 'info', providerId, clientId: row.clientId, loginTransactionId: id });
       return `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}`;
     }
     const tx = binding ? await this.transactions.claimAnswer({ id }, providerId, sha256(binding)) : undefined;
@@ -98,17 +99,18 @@ export class UpstreamAnswers {
     if (!tx) throw await this.refuse({ parkedHash }, undefined, binding, 'claim');
     const connector = tx.providerId ? this.connectors.forProvider(tx.providerId) : undefined;
     const parked = tx.parkedAnswer as ParkedAnswer | null;
-    if (!connector || !parked) throw new BrokerError(ErrorCodes.transactionUnknown, 'parked answer without provider');
-    const { endpoint, ...input } = parked;
+    const { endpoint, ...input } = parked ?? { endpoint: '', method: 'POST', search: '', body: {} };
+    // The provider's file may have been removed since the answer was parked: the login still ends, and the app hears.
     return this.complete(tx, connector, endpoint, input);
   }
 
   /** Steps 4–7 on a claimed transaction; any failure becomes the stored outcome, so the app gets an OAuth error. */
-  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector, endpoint: string, input: UpstreamInput): Promise<string> {
-    const provider = this.settings.providers.get(connector.providerId)!;
-    const base = { providerId: provider.id, clientId: tx.clientId, loginTransactionId: tx.id };
+  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector | undefined, endpoint: string, input: UpstreamInput): Promise<string> {
+    const provider = connector ? this.settings.providers.get(connector.providerId) : undefined;
+    const base = { providerId: tx.providerId ?? undefined, clientId: tx.clientId, loginTransactionId: tx.id };
     let outcome: LoginOutcome;
     try {
+      if (!connector || !provider) throw new BrokerError(ErrorCodes.providerUnknown, `provider ${tx.providerId} is no longer configured`);
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
       const identity = mapIdentity(assertion, { trust: provider.trust });
@@ -137,7 +139,8 @@ export class UpstreamAnswers {
     outcome = storableDeep(outcome);
     const resume = this.random.token(32);
     if (!(await this.transactions.settle(tx.id, outcome.kind === 'granted' ? 'done' : 'failed', outcome, sha256(resume)))) {
-      throw new BrokerError(ErrorCodes.transactionExpired, 'the login expired while the answer was processed');
+      // Unreachable while this request holds the claim on the answer; said loudly if it ever is.
+      throw new BrokerError('login.transaction_state_invalid', 'the claimed login could not be settled');
     }
     return `${this.settings.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}`;
   }

@@ -122,6 +122,18 @@ describe('a parked answer belongs to the browser that started the login', () => 
     expect(await replay.response.text()).toContain('login.transaction_replayed');
   }, 60_000);
 
+  it.each([
+    ['NUL in a field', 'application/x-www-form-urlencoded', 'state=abc&code=x&junk=%00', 400, 'request.parameter_malformed'],
+    ['a JSON body (form_post is form-encoded)', 'application/json', '{"state":"abc","code":"\\ud800"}', 415, 'request.content_type_unsupported'],
+    ['a repeated field', 'application/x-www-form-urlencoded', 'state=a&state=b&code=x', 400, 'request.parameter_repeated'],
+  ])('an unauthenticated POST with %s is refused cleanly, before anything is parked', async (_what, type, body, status, code) => {
+    const res = await fetch(`${issuer}/federation/oidc/upstream/callback`, { method: 'POST', redirect: 'manual', headers: { 'content-type': type }, body });
+    expect(res.status).toBe(status);
+    const text = await res.text();
+    expect(text).toContain(code);
+    expect(text).not.toMatch(/QueryFailedError|at \S+ \(/);
+  });
+
   it('RFC 9110 §15.5.6: the callback of a form_post provider answers GET with 405 and Allow: POST', async () => {
     const res = await fetch(`${issuer}/federation/oidc/upstream/callback?code=x&state=y`);
     expect(res.status).toBe(405);

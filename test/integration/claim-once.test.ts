@@ -93,11 +93,11 @@ describe.each(backends)('single-use primitives on %s', (backend) => {
 
   it('a parked answer: parked once, claimed by its browser through the parked token, not by the transaction id twice', async () => {
     const { id, bindingHash } = await openLogin();
-    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 's' } }, sha256('p1'))).toBe(false); // not upstream yet
+    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 's' } }, sha256('p1'))).toBeUndefined(); // not upstream yet
     await store.toUpstream(id, bindingHash, 'idp', 'oidc', {});
-    expect(await store.park(id, 'other-idp', { method: 'POST', search: '', body: {} }, sha256('p0'))).toBe(false);
-    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 's' } }, sha256('p1'))).toBe(true);
-    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 'forged' } }, sha256('p2'))).toBe(false);
+    expect(await store.park(id, 'other-idp', { method: 'POST', search: '', body: {} }, sha256('p0'))).toBeUndefined();
+    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 's' } }, sha256('p1'))).toBeDefined();
+    expect(await store.park(id, 'idp', { method: 'POST', search: '', body: { state: 'forged' } }, sha256('p2'))).toBeUndefined();
     expect(await store.claimAnswer({ parkedHash: sha256('p1') }, undefined, sha256('intruder'))).toBeUndefined();
     const claimed = await store.claimAnswer({ parkedHash: sha256('p1') }, undefined, bindingHash);
     expect(claimed?.parkedAnswer).toEqual({ method: 'POST', search: '', body: { state: 's' } });
@@ -110,6 +110,20 @@ describe.each(backends)('single-use primitives on %s', (backend) => {
     clock.advance(601_000);
     try {
       expect(await store.claimAnswer({ id }, 'idp', bindingHash)).toBeUndefined();
+    } finally {
+      clock.advance(-601_000);
+    }
+  });
+
+  it('an answer claimed just before expiry still settles, and its outcome can be picked up for a short while after', async () => {
+    const { id, bindingHash } = await openLogin();
+    await store.toUpstream(id, bindingHash, 'idp', 'oidc', {});
+    expect(await store.claimAnswer({ id }, 'idp', bindingHash)).toBeDefined();
+    clock.advance(601_000); // processing the answer outlived the login
+    try {
+      const outcome = { kind: 'failed', code: 'upstream.error_response', oauthError: 'access_denied' } as const;
+      expect(await store.settle(id, 'failed', outcome, sha256(`late-${backend}`))).toBe(true);
+      expect((await store.finish(sha256(`late-${backend}`), bindingHash))?.outcome).toEqual(outcome);
     } finally {
       clock.advance(-601_000);
     }

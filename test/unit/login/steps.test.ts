@@ -1,5 +1,6 @@
 import express from 'express';
 import request from 'supertest';
+import { CryptoRandom } from '../../../src/common';
 import { sendStep } from '../../../src/login/login.module';
 import { autoPostPageHtml } from '../../../src/login/pages';
 
@@ -17,7 +18,7 @@ describe('LoginStep form_post: an auto-submitting form under a per-response CSP 
 
   it('is served with script-src allowing exactly the nonce of its own script, fresh per response', async () => {
     const app = express();
-    app.get('/step', (_req, res) => sendStep(res, { kind: 'form_post', action: 'https://idp.example/sso', fields }));
+    app.get('/step', (_req, res) => sendStep(res, { kind: 'form_post', action: 'https://idp.example/sso', fields }, new CryptoRandom()));
     const [a, b] = [await request(app).get('/step'), await request(app).get('/step')];
     for (const res of [a, b]) {
       const nonce = /script-src 'nonce-([^']+)'/.exec(res.headers['content-security-policy'])?.[1];
@@ -31,7 +32,7 @@ describe('LoginStep form_post: an auto-submitting form under a per-response CSP 
 
   it('redirect steps are 303 See Other (RFC 9110 §15.4.4), so a POST never repeats upstream', async () => {
     const app = express();
-    app.get('/step', (_req, res) => sendStep(res, { kind: 'redirect', url: 'https://idp.example/authorize?x=1' }));
+    app.get('/step', (_req, res) => sendStep(res, { kind: 'redirect', url: 'https://idp.example/authorize?x=1' }, new CryptoRandom()));
     const res = await request(app).get('/step');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('https://idp.example/authorize?x=1');
