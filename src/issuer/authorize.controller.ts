@@ -51,10 +51,13 @@ export class AuthorizeController {
   private async authorize(query: Record<string, unknown>, req: Request, res: Response): Promise<void> {
     const check = validateAuthorize(query, this.clients.all);
     if (!check.ok) {
-      const clientId = typeof query.client_id === 'string' && this.clients.all.has(query.client_id) ? query.client_id : undefined;
-      await this.audit.record({ type: 'authorize.rejected', outcome: 'failure', reason: check.code, clientId, details: { detail: check.description } });
+      const client = typeof query.client_id === 'string' ? this.clients.all.get(query.client_id) : undefined;
+      // The page carries a reference; the detail stays in the audit trail under the same reference.
+      const reference = this.random.token(9);
+      await this.audit.record({ type: 'authorize.rejected', outcome: 'failure', reason: check.code, clientId: client?.id, details: { detail: check.description, reference } });
       if (!check.redirect) {
-        res.status(400).type('html').send(errorPageHtml({ title: 'This sign-in request is not valid', message: check.description, error: check.error, code: check.code }));
+        const back = client?.clientUri ? { href: client.clientUri, label: `Back to ${client.displayName}` } : undefined;
+        res.status(400).type('html').send(errorPageHtml({ error: check.error, code: check.code, status: 400, reference, back }));
         return;
       }
       res.redirect(303, this.errorRedirect(check.redirectUri, check.state, check.error, check.code));

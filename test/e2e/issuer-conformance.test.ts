@@ -22,7 +22,7 @@ beforeAll(async () => {
   h = await startHarness({
     extraUpstreamIdps: [{ id: 'partner' }],
     extraClients: [
-      { id: 'native', redirectUris: [NATIVE_REDIRECT] },
+      { id: 'native', redirectUris: [NATIVE_REDIRECT], clientUri: 'https://native.example/home' },
       { id: 'browser-app', redirectUris: [CHROMIUM_REDIRECT] },
     ],
   });
@@ -59,6 +59,20 @@ describe('OIDC Core §3.1.2.1: the authorization endpoint takes GET and POST', (
     const back = new URL(res.headers.get('location')!);
     expect(back.searchParams.get('error')).toBe('invalid_scope');
     expect(back.searchParams.get('state')).toBe(req.state);
+  });
+});
+
+describe('an authorization request that cannot be answered at the app (RFC 6749 §4.1.2.1)', () => {
+  it('shows a page with a plain sentence, a way back to the app and a reference; the detail is in the audit trail under that reference', async () => {
+    const req = await appAuthorizationRequest(h.clients.native, 'https://evil.example/cb');
+    const res = await fetch(req.url, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).not.toContain('is not registered'); // developer detail stays out of the page
+    expect(html).toContain('href="https://native.example/home"');
+    const reference = /Reference: <code>([^<]+)<\/code>/.exec(html)![1];
+    const [row] = await h.dataSource.query(`SELECT reason, client_id, details FROM audit_events WHERE type = 'authorize.rejected' AND details->>'reference' = $1`, [reference]);
+    expect(row).toMatchObject({ reason: 'client.redirect_uri_mismatch', client_id: 'native', details: { detail: 'redirect_uri is not registered for this client' } });
   });
 });
 
