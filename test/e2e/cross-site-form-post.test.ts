@@ -7,14 +7,14 @@
  * which also plays the attacker who tries to use a parked answer from another browser.
  */
 import * as oidc from 'openid-client';
-import { chromium, type Browser as Chromium } from 'playwright-core';
+import type { Browser as Chromium } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { appAuthorizationRequest } from '../support/app-login';
 import { Browser, parseForms } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
 /** Chromium refuses port 9 (an unsafe port); its navigation ends at this one, where nothing listens. */
 const CHROMIUM_APP_REDIRECT = 'http://127.0.0.1:18080/app/callback';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let h: Harness;
 let issuer: string;
@@ -41,10 +41,7 @@ async function redeem(app: oidc.Configuration, callback: URL, verifier: string, 
 describe('a form_post answer from another site completes the login (OAuth 2.0 Form Post Response Mode; shared/bugs B11)', () => {
   let browser: Chromium;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -9,12 +9,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/run';
 import { readableLogDestination } from '../../src/app/logging';
+import { launchChromium } from '../support/chromium';
 import { freePort } from '../support/ports';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO = resolve(__dirname, '../..');
 
 let demo: RunningDemo;
@@ -58,10 +58,7 @@ beforeAll(async () => {
     // The demo's own log format (readable lines, not pino's JSON), collected.
     { logDestination: readableLogDestination((line) => void logLines.push(line)) },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,8 @@
  * upstream OPs; the chooser is also walked in Chromium.
  */
 import * as oidc from 'openid-client';
-import { chromium, type Browser as Chromium } from 'playwright-core';
+import type { Browser as Chromium } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { appAuthorizationRequest, signIn, type Credentials } from '../support/app-login';
 import { Browser, parseForms } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
@@ -140,10 +141,7 @@ describe('the provider chooser (DESIGN.md §1 step 2)', () => {
   describe('in Chromium', () => {
     let chromiumBrowser: Chromium;
     beforeAll(async () => {
-      chromiumBrowser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      chromiumBrowser = await launchChromium();
     });
     afterAll(async () => {
       await chromiumBrowser?.close();
