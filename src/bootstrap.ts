@@ -64,6 +64,7 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
       log.warn('TESSERA_KEK is not set: signing keys are encrypted with the PUBLIC DEVELOPMENT KEY. Never run like this in production.');
     }
     if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
+    for (const w of config.warnings) log.warn(`configuration: ${w.file}: ${w.field}: ${w.reason}`);
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
     app.use(cookieParser());

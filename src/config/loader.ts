@@ -17,9 +17,11 @@ export interface LoadResult<T> {
   items: Map<string, T>;
   /** Every problem found; empty when the directory is valid. */
   problems: ConfigProblem[];
+  /** Settings that work but weaken a defence, with the reason; they never stop the broker. */
+  warnings: ConfigProblem[];
 }
 
-type Builder<T> = (id: string, file: string, plain: Record<string, unknown>) => { item?: T; problems: FieldProblem[] };
+type Builder<T> = (id: string, file: string, plain: Record<string, unknown>) => { item?: T; problems: FieldProblem[]; warnings?: FieldProblem[] };
 
 /**
  * Loads every providers/<id>.yaml in `dir` (relative paths resolve against `cwd`).
@@ -68,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const clients = loadClients(checked.value.clientsDir, env, cwd);
   const problems = [...checked.problems, ...providers.problems, ...clients.problems];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { env: checked.value, providers: providers.items, clients: clients.items };
+  return { env: checked.value, providers: providers.items, clients: clients.items, warnings: [...providers.warnings, ...clients.warnings] };
 }
 
 function loadDir<T>(
@@ -80,6 +82,7 @@ function loadDir<T>(
 ): LoadResult<T> {
   const listing = listConfigFiles(dir, cwd);
   const problems: ConfigProblem[] = [...listing.problems];
+  const warnings: ConfigProblem[] = [];
   const items = new Map<string, T>();
   for (const f of listing.files) {
     const fileProblems = new FieldProblems();
@@ -90,6 +93,7 @@ function loadDir<T>(
       fileProblems.addAll(resolved.problems);
       const built = build(f.id, f.path, resolved.value as Record<string, unknown>);
       fileProblems.addAll(built.problems);
+      for (const w of built.warnings ?? []) warnings.push({ file: f.display, ...w });
       item = built.item;
     } else {
       fileProblems.addAll(parsed.problems);
@@ -97,7 +101,7 @@ function loadDir<T>(
     if (fileProblems.size === 0 && item !== undefined) items.set(f.id, item);
     for (const p of fileProblems.toArray()) problems.push({ file: f.display, ...p });
   }
-  return { items, problems };
+  return { items, problems, warnings };
 }
 
 /** True when the provider's protocol settings allow plain-http upstream calls. */

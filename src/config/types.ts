@@ -99,6 +99,13 @@ export interface ClientConfig {
   accessTokenLifetimeSeconds: number;
   /** Seconds. Default 300, at most 3600. */
   idTokenLifetimeSeconds: number;
+  /**
+   * Send the RFC 9207 `iss` parameter in this client's authorization responses (success and
+   * error). Default true; false only for relying parties that mishandle it (mod_auth_openidc
+   * 2.4.x treats an error carrying `iss` as third-party-initiated login), at the cost of the
+   * client's mix-up defence.
+   */
+  authorizationResponseIss: boolean;
 }
 
 /** Environment settings, validated once at start. */
@@ -150,4 +157,6 @@ export interface TesseraConfig {
   env: TesseraEnv;
   providers: ReadonlyMap<string, ProviderConfig>;
   clients: ReadonlyMap<string, ClientConfig>;
+  /** Settings that work but weaken a defence (logged at start, printed by `validate`). */
+  warnings: ConfigProblem[];
 }

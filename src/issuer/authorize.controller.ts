@@ -60,7 +60,7 @@ export class AuthorizeController {
         res.status(400).type('html').send(errorPageHtml({ error: check.error, code: check.code, status: 400, reference, back }));
         return;
       }
-      res.redirect(303, this.errorRedirect(check.redirectUri, check.state, check.error, check.code));
+      res.redirect(303, this.errorRedirect(client!.id, check.redirectUri, check.state, check.error, check.code));
       return;
     }
     const request = check.request;
@@ -74,7 +74,7 @@ export class AuthorizeController {
       // IdP included (temporarily_unavailable, RFC 6749 §4.1.2.1); a page is only for errors
       // without a safe redirect.
       if (err instanceof BrokerError) {
-        res.redirect(303, this.errorRedirect(request.redirectUri, request.state, err.oauthError, err.code));
+        res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, err.oauthError, err.code));
         return;
       }
       throw err;
@@ -99,7 +99,7 @@ export class AuthorizeController {
     const { request, outcome } = finished;
     switch (outcome.kind) {
       case 'failed':
-        res.redirect(303, this.errorRedirect(request.redirectUri, request.state, outcome.oauthError, outcome.code));
+        res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, outcome.oauthError, outcome.code));
         return;
       case 'pending':
         res.type('html').send(htmlPage('Almost there', `<h1>Almost there</h1><p>${escapeHtml(outcome.waitingFor === 'admin' ? 'An administrator must approve linking this account.' : 'Confirm linking this account to continue.')}</p>`));
@@ -115,14 +115,22 @@ export class AuthorizeController {
           providerId: grant.providerId,
           loginTransactionId: finished.transactionId,
         });
-        res.redirect(303, redirectWith(request.redirectUri, { code, state: request.state, iss: this.settings.issuer }));
+        res.redirect(303, redirectWith(request.redirectUri, { code, state: request.state, iss: this.issFor(request.clientId) }));
         return;
       }
     }
   }
 
   /** An OAuth error redirect (RFC 6749 §4.1.2.1): the description is the stable code only. */
-  private errorRedirect(redirectUri: string, state: string | undefined, error: string, code: string): string {
-    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.settings.issuer });
+  private errorRedirect(clientId: string, redirectUri: string, state: string | undefined, error: string, code: string): string {
+    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.issFor(clientId) });
+  }
+
+  /**
+   * The RFC 9207 `iss` of authorization responses to `clientId`: always, unless the client's file
+   * sets `authorizationResponseIss: false` for a relying party that mishandles it.
+   */
+  private issFor(clientId: string): string | undefined {
+    return this.clients.all.get(clientId)?.authorizationResponseIss === false ? undefined : this.settings.issuer;
   }
 }

@@ -25,6 +25,7 @@ beforeAll(async () => {
     extraClients: [
       { id: 'native', redirectUris: [NATIVE_REDIRECT], clientUri: 'https://native.example/home' },
       { id: 'browser-app', redirectUris: [CHROMIUM_REDIRECT] },
+      { id: 'no-iss', redirectUris: [APP_REDIRECT], authorizationResponseIss: false },
     ],
   });
 });
@@ -74,6 +75,32 @@ describe('an authorization request that cannot be answered at the app (RFC 6749 
     const reference = /Reference: <code>([^<]+)<\/code>/.exec(html)![1];
     const [row] = await h.dataSource.query(`SELECT reason, client_id, details FROM audit_events WHERE type = 'authorize.rejected' AND details->>'reference' = $1`, [reference]);
     expect(row).toMatchObject({ reason: 'client.redirect_uri_mismatch', client_id: 'native', details: { detail: 'redirect_uri is not registered for this client' } });
+  });
+});
+
+describe('authorizationResponseIss: false omits the RFC 9207 iss for relying parties that mishandle it', () => {
+  it('no iss on the success response of that client; the code still redeems', async () => {
+    const config = h.clients['no-iss'];
+    const req = await appAuthorizationRequest(config, APP_REDIRECT, { idp_hint: 'upstream' });
+    const { stop } = await signIn(new Browser(), req.url, ALICE, [APP_REDIRECT]);
+    expect(stop.searchParams.has('iss')).toBe(false);
+    expect(stop.searchParams.get('code')).not.toBeNull();
+    // openid-client insists on iss when discovery promises it (RFC 9207 §2.4) — the switch exists
+    // for RPs that do not — so it is handed the parameter to show that the code itself redeems.
+    const answered = new URL(stop);
+    answered.searchParams.set('iss', h.issuer);
+    expect((await redeem(config, answered, req)).email).toBe('alice@demo.tessera.test');
+  });
+
+  it('no iss on error responses of that client (the mod_auth_openidc case: prompt=none → login_required); other clients keep it', async () => {
+    const none = await appAuthorizationRequest(h.clients['no-iss'], APP_REDIRECT, { prompt: 'none' });
+    const res = await fetch(none.url, { redirect: 'manual' });
+    const back = new URL(res.headers.get('location')!);
+    expect(back.searchParams.get('error')).toBe('login_required');
+    expect(back.searchParams.has('iss')).toBe(false);
+    const withIss = await appAuthorizationRequest(h.app, APP_REDIRECT, { prompt: 'none' });
+    const res2 = await fetch(withIss.url, { redirect: 'manual' });
+    expect(new URL(res2.headers.get('location')!).searchParams.get('iss')).toBe(h.issuer);
   });
 });
 

@@ -56,7 +56,7 @@ export interface HarnessOptions {
    */
   extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[] }>;
   /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
-  extraClients?: Array<{ id: string; redirectUris: string[]; idTokenSignedResponseAlg?: 'RS256' | 'ES256'; clientUri?: string }>;
+  extraClients?: Array<{ id: string; redirectUris: string[]; idTokenSignedResponseAlg?: 'RS256' | 'ES256'; clientUri?: string; authorizationResponseIss?: boolean }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
   /**
@@ -161,6 +161,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         `clientSecret: \${E2E_CLIENT_SECRET_${i}}`,
         ...(c.idTokenSignedResponseAlg ? [`idTokenSignedResponseAlg: ${c.idTokenSignedResponseAlg}`] : []),
         ...(c.clientUri ? [`clientUri: ${c.clientUri}`] : []),
+        ...(c.authorizationResponseIss !== undefined ? [`authorizationResponseIss: ${c.authorizationResponseIss}`] : []),
       ].join('\n'),
     );
   });

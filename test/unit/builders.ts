@@ -22,6 +22,7 @@ export function clientConfig(overrides: Partial<ClientConfig> = {}): ClientConfi
     idTokenSignedResponseAlg: 'RS256',
     accessTokenLifetimeSeconds: 300,
     idTokenLifetimeSeconds: 300,
+    authorizationResponseIss: true,
     ...overrides,
   };
 }

@@ -5,7 +5,9 @@ import type { CliArgs, CliCommand, CliIo } from '../dispatch';
  * `tessera providers validate [dir]` and `tessera clients validate [dir]` (DESIGN.md §4): check
  * configuration files the way the broker does at start, without starting it.
  *
- * Output on stdout: one line per problem, `<path>: <field>: <reason>`, or `ok: N <kind> valid`.
+ * Output on stdout: one line per warning, `warning: <path>: <field>: <reason>` (a setting that
+ * works but weakens a defence), then one line per problem, `<path>: <field>: <reason>`, or
+ * `ok: N <kind> valid`.
  * A count of problems goes to stderr. Exit code 0 when valid, 1 when not.
  * `${ENV}` references resolve from the command's environment; unset variables are problems.
  */
@@ -31,7 +33,8 @@ function validateCommand(
         return 2;
       }
       const dir = args.positionals[0] ?? (io.env[envVar] || defaultDir);
-      const { items, problems } = load(dir, io.env, io.cwd);
+      const { items, problems, warnings } = load(dir, io.env, io.cwd);
+      io.stdout(warnings.map((w) => `warning: ${formatProblem(w)}\n`).join(''));
       if (problems.length === 0) {
         io.stdout(`ok: ${items.size} ${items.size === 1 ? kind.slice(0, -1) : kind} valid\n`);
         return 0;

@@ -46,6 +46,7 @@ export class ClientFileDto {
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) accessTokenLifetimeSeconds?: number;
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) idTokenLifetimeSeconds?: number;
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientUri?: string;
+  @IsOptional() @IsBoolean(BOOLEAN) authorizationResponseIss?: boolean;
 }
 
 /**
@@ -68,7 +69,7 @@ export function buildClient(
   id: string,
   file: string,
   plain: Record<string, unknown>,
-): { item?: ClientConfig; problems: FieldProblem[] } {
+): { item?: ClientConfig; problems: FieldProblem[]; warnings: FieldProblem[] } {
   const { dto, problems: dtoProblems } = validateDto(ClientFileDto, plain);
   const problems = new FieldProblems();
   problems.addAll(dtoProblems);
@@ -105,7 +106,14 @@ export function buildClient(
     const reason = checkWebPageUrl(dto.clientUri);
     if (reason) problems.add('clientUri', reason);
   }
-  if (problems.size > 0) return { problems: problems.toArray() };
+  if (problems.size > 0) return { problems: problems.toArray(), warnings: [] };
+  const warnings: FieldProblem[] = [];
+  if (dto.authorizationResponseIss === false) {
+    warnings.push({
+      field: 'authorizationResponseIss',
+      reason: 'false omits the RFC 9207 iss parameter from this client\'s authorization responses, which weakens its mix-up defence; use it only for relying parties that mishandle iss (mod_auth_openidc 2.4.x)',
+    });
+  }
 
   const isPublic = dto.type === 'public';
   const item: ClientConfig = {
@@ -125,6 +133,7 @@ export function buildClient(
     idTokenSignedResponseAlg: dto.idTokenSignedResponseAlg ?? CLIENT_DEFAULTS.idTokenSignedResponseAlg,
     accessTokenLifetimeSeconds: dto.accessTokenLifetimeSeconds ?? CLIENT_DEFAULTS.accessTokenLifetimeSeconds,
     idTokenLifetimeSeconds: dto.idTokenLifetimeSeconds ?? CLIENT_DEFAULTS.idTokenLifetimeSeconds,
+    authorizationResponseIss: dto.authorizationResponseIss ?? true,
   };
-  return { item, problems: [] };
+  return { item, problems: [], warnings };
 }

@@ -83,6 +83,25 @@ describe('tessera clients validate', () => {
   });
 });
 
+describe('tessera clients validate: warnings (issue 14, RFC 9207 §2.4)', () => {
+  it('warns that authorizationResponseIss: false weakens mix-up defence, names the reason to use it, and still exits 0', () => {
+    const dir = writeTree({ 'legacy-rp.yaml': VALID_CLIENT + 'authorizationResponseIss: false\n', 'payroll.yaml': VALID_CLIENT });
+    const r = tessera(['clients', 'validate', dir], dir, FIXTURE_ENV);
+    expect(r.status).toBe(0);
+    expect(r.lines).toEqual([
+      "warning: legacy-rp.yaml: authorizationResponseIss: false omits the RFC 9207 iss parameter from this client's authorization responses, which weakens its mix-up defence; use it only for relying parties that mishandle iss (mod_auth_openidc 2.4.x)",
+      'ok: 2 clients valid',
+    ]);
+  });
+
+  it('authorizationResponseIss must be true or false', () => {
+    const dir = writeTree({ 'legacy-rp.yaml': VALID_CLIENT + 'authorizationResponseIss: no-thanks\n' });
+    const r = tessera(['clients', 'validate', dir], dir, FIXTURE_ENV);
+    expect(r.status).toBe(1);
+    expect(r.lines).toEqual(['legacy-rp.yaml: authorizationResponseIss: must be true or false']);
+  });
+});
+
 describe('tessera: help and usage errors', () => {
   const root = writeTree({});
   it.each([[['--help']], [['-h']], [['help']]])('%j prints the command table and exits 0', (args) => {

@@ -37,6 +37,7 @@ describe('clients/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts)'
       requirePkce: true,
       idTokenSignedResponseAlg: 'RS256',
       accessTokenLifetimeSeconds: 300,
+      authorizationResponseIss: true,
       idTokenLifetimeSeconds: 300,
     });
     expect(JSON.stringify(client)).not.toContain('app-secret-0123456789');

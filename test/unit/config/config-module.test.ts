@@ -13,7 +13,7 @@ class FeatureModule {}
 
 describe('ConfigModule.forRoot', () => {
   it('provides the loaded configuration globally under TESSERA_CONFIG', async () => {
-    const config: TesseraConfig = { env: loadEnv({}, '/srv'), providers: new Map(), clients: new Map() };
+    const config: TesseraConfig = { env: loadEnv({}, '/srv'), providers: new Map(), clients: new Map(), warnings: [] };
     const moduleRef = await Test.createTestingModule({ imports: [ConfigModule.forRoot(config), FeatureModule] }).compile();
     expect(moduleRef.get(TESSERA_CONFIG)).toBe(config);
     expect(moduleRef.get(NeedsConfig).config).toBe(config);

@@ -76,7 +76,7 @@ describe('loading a directory (DESIGN.md §4)', () => {
 
   it('reports a missing clients directory, but an empty one is fine', () => {
     const dir = writeTree({ 'clients/.keep': '' });
-    expect(loadClients('clients', {}, dir)).toEqual({ items: new Map(), problems: [] });
+    expect(loadClients('clients', {}, dir)).toEqual({ items: new Map(), problems: [], warnings: [] });
     expect(loadClients('nope', {}, dir).problems).toEqual([{ file: 'nope', field: '(directory)', reason: 'directory not found' }]);
   });
 
