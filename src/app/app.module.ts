@@ -12,6 +12,7 @@ import { DatabaseModule } from '../database';
 import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
 import { LINKING_ENTITIES } from '../linking/linking.module';
 import { LOGIN_ENTITIES } from '../login/login.module';
+import { SESSIONS_ENTITIES } from '../sessions/sessions.module';
 import { TOKENS_ENTITIES } from '../tokens/tokens.module';
 import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
@@ -19,7 +20,7 @@ import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
-export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES];
+export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES];
 
 /** What the composition root may be handed instead of its defaults (tests, embedding). */
 export interface AppOptions {

@@ -4,6 +4,7 @@ import type { TesseraConfig } from '../config';
 import { CONNECTOR_SETTINGS, type ConnectorSettings } from '../connectors/connectors.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from '../issuer/issuer.module';
 import { LOGIN_SETTINGS, type LoginSettings } from '../login/login.module';
+import { SESSION_SETTINGS, type SessionSettings } from '../sessions/sessions.module';
 import { KEY_STORE_SETTINGS, TOKEN_SETTINGS, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
 
 /**
@@ -21,6 +22,12 @@ export class CoreModule {
     const issuer: IssuerSettings = { issuer: env.issuer, https: env.https, authorizationCodeTtlSeconds: env.authorizationCodeTtlSeconds, clients: config.clients };
     const keyStore: KeyStoreSettings = { kek: env.kek };
     const tokens: TokenSettings = { issuer: env.issuer };
+    const sessions: SessionSettings = {
+      https: env.https,
+      idleSeconds: env.sessionIdleSeconds,
+      absoluteSeconds: env.sessionAbsoluteSeconds,
+      ...(env.maxSessionsPerPrincipal !== undefined ? { maxPerPrincipal: env.maxSessionsPerPrincipal } : {}),
+    };
     const slices = [
       { provide: Clock, useValue: clock },
       { provide: Random, useValue: random },
@@ -29,6 +36,7 @@ export class CoreModule {
       { provide: ISSUER_SETTINGS, useValue: issuer },
       { provide: KEY_STORE_SETTINGS, useValue: keyStore },
       { provide: TOKEN_SETTINGS, useValue: tokens },
+      { provide: SESSION_SETTINGS, useValue: sessions },
     ];
     return { module: CoreModule, providers: slices, exports: slices.map((s) => s.provide) };
   }

@@ -28,6 +28,8 @@ export const ENV_DEFAULTS = {
   clientsDir: './clients',
   logLevel: 'info' as TesseraEnv['logLevel'],
   loginTransactionTtlSeconds: 600,
+  sessionIdleSeconds: 3600,
+  sessionAbsoluteSeconds: 43200,
   authorizationCodeTtlSeconds: 60,
 };
 
@@ -63,6 +65,8 @@ export function loadEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Te
  * - TESSERA_PROVIDERS_DIR, TESSERA_CLIENTS_DIR: directories of YAML files.
  * - LOG_LEVEL: fatal | error | warn | info | debug | trace | silent.
  * - TESSERA_LOGIN_TTL_SECONDS: integer 60..3600. TESSERA_CODE_TTL_SECONDS: integer 10..600.
+ * - TESSERA_SESSION_IDLE_SECONDS: 60..86400 (default 3600); TESSERA_SESSION_ABSOLUTE_SECONDS:
+ *   300..2592000 (default 43200); TESSERA_MAX_SESSIONS_PER_PRINCIPAL: 1..1000, unset = no limit.
  */
 export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): { value: TesseraEnv; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -124,6 +128,9 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
     clientsDir: resolve(cwd, get('TESSERA_CLIENTS_DIR') ?? ENV_DEFAULTS.clientsDir),
     logLevel: logLevel as TesseraEnv['logLevel'],
     loginTransactionTtlSeconds: int('TESSERA_LOGIN_TTL_SECONDS', ENV_DEFAULTS.loginTransactionTtlSeconds, 60, 3600),
+    sessionIdleSeconds: int('TESSERA_SESSION_IDLE_SECONDS', ENV_DEFAULTS.sessionIdleSeconds, 60, 86400),
+    sessionAbsoluteSeconds: int('TESSERA_SESSION_ABSOLUTE_SECONDS', ENV_DEFAULTS.sessionAbsoluteSeconds, 300, 2592000),
+    ...(get('TESSERA_MAX_SESSIONS_PER_PRINCIPAL') !== undefined ? { maxSessionsPerPrincipal: int('TESSERA_MAX_SESSIONS_PER_PRINCIPAL', 0, 1, 1000) } : {}),
     authorizationCodeTtlSeconds: int('TESSERA_CODE_TTL_SECONDS', ENV_DEFAULTS.authorizationCodeTtlSeconds, 10, 600),
   };
   return { value: Object.freeze(value), problems };

@@ -129,6 +129,12 @@ export interface TesseraEnv {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Login transaction lifetime, seconds. Default 600 (DESIGN.md §1 step 2). */
   loginTransactionTtlSeconds: number;
+  /** Broker session idle timeout, seconds. Default 3600 (DESIGN.md §6). */
+  sessionIdleSeconds: number;
+  /** Broker session absolute lifetime, seconds. Default 43200 (12 h, DESIGN.md §6). */
+  sessionAbsoluteSeconds: number;
+  /** At most this many live sessions per principal; the oldest is ended. Unset = no limit. */
+  maxSessionsPerPrincipal?: number;
   /** Authorization code lifetime, seconds. Default 60 (RFC 6749 §4.1.2 recommends at most 10 minutes). */
   authorizationCodeTtlSeconds: number;
 }

@@ -2,7 +2,8 @@ import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } fr
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml, refuseMethod } from '../common';
-import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin } from '../login/login.module';
+import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin, type LoginGrant } from '../login/login.module';
+import { SessionService, readSessionCookie, setSessionCookie } from '../sessions/sessions.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
 import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
@@ -22,6 +23,7 @@ export class AuthorizeController {
     @Inject(AuthorizationCodes) private readonly codes: AuthorizationCodes,
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(Random) private readonly random: Random,
+    @Inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
   /** `GET /oauth2/authorize`: the request in the query (RFC 6749 §4.1.1). */
@@ -66,8 +68,9 @@ export class AuthorizeController {
     const request = check.request;
     const client = this.clients.all.get(request.clientId)!;
     try {
-      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random), { displayName: client.displayName });
-      if (step.kind === 'done') await this.answer(res, step.finished);
+      const session = await this.sessions.current(readSessionCookie(req, this.settings.https));
+      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random), { displayName: client.displayName }, session);
+      if (step.kind === 'done') await this.answer(req, res, step.finished);
       else sendStep(res, step, this.random);
     } catch (err) {
       // The client and redirect_uri are trusted now: the app hears every failure, an unreachable
@@ -85,7 +88,29 @@ export class AuthorizeController {
   @Get('resume')
   async resume(@Query('login') resume: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof resume !== 'string' || resume === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token missing');
-    await this.answer(res, await this.login.finish(resume, readBinding(req, this.settings.https)));
+    await this.answer(req, res, await this.login.finish(resume, readBinding(req, this.settings.https)));
+  }
+
+  /**
+   * A fresh upstream login starts a broker session (DESIGN.md §6) and sets its cookie; the
+   * browser's previous session, if any, is ended (`replaced`): one browser, one session.
+   * @returns the grant with its session id.
+   */
+  private async startSession(req: Request, res: Response, grant: LoginGrant): Promise<LoginGrant> {
+    const previous = await this.sessions.current(readSessionCookie(req, this.settings.https));
+    if (previous) await this.sessions.end(previous.sid, 'replaced');
+    const { session, cookie } = await this.sessions.create({
+      principalId: grant.principalId,
+      providerId: grant.providerId,
+      groups: grant.groups,
+      upstreamSessionId: grant.upstreamSessionId,
+      upstreamSubject: grant.upstreamSubject,
+      authTime: grant.authTime,
+      acr: grant.acr,
+      amr: grant.amr,
+    });
+    setSessionCookie(res, this.settings.https, cookie);
+    return { ...grant, sessionId: session.sid };
   }
 
   /** Answers any other method on the resume endpoint with 405 and `Allow: GET`. */
@@ -95,7 +120,7 @@ export class AuthorizeController {
   }
 
   /** Answers the app for a finished login: a code, an OAuth error redirect, or (pending linking) a page. */
-  private async answer(res: Response, finished: FinishedLogin): Promise<void> {
+  private async answer(req: Request, res: Response, finished: FinishedLogin): Promise<void> {
     const { request, outcome } = finished;
     switch (outcome.kind) {
       case 'failed':
@@ -105,8 +130,9 @@ export class AuthorizeController {
         res.type('html').send(htmlPage('Almost there', `<h1>Almost there</h1><p>${escapeHtml(outcome.waitingFor === 'admin' ? 'An administrator must approve linking this account.' : 'Confirm linking this account to continue.')}</p>`));
         return;
       case 'granted': {
-        const { grant } = outcome;
+        const grant = outcome.grant.sessionId ? outcome.grant : await this.startSession(req, res, outcome.grant);
         const code = await this.codes.issue(request, grant);
+        await this.sessions.recordClient(grant.sessionId!, request.clientId);
         await this.audit.record({
           type: 'authorize.code_issued',
           outcome: 'success',

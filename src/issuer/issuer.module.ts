@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { LinkingModule } from '../linking/linking.module';
 import { LoginModule } from '../login/login.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AuthorizationCodeEntity } from './authorization-code.entity';
 import { AuthorizationCodes } from './authorization-codes.service';
@@ -23,7 +24,7 @@ export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
  * reach it over HTTP.
  */
 @Module({
-  imports: [LoginModule, TokensModule, AuditModule, LinkingModule],
+  imports: [LoginModule, TokensModule, AuditModule, LinkingModule, SessionsModule],
   controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController],
   providers: [
     ClientRegistry,

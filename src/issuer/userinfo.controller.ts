@@ -2,6 +2,7 @@ import { All, Body, Controller, Get, Headers, HttpCode, Inject, Post, Res, UseFi
 import type { Response } from 'express';
 import { BrokerError, ErrorCodes, refuseMethod } from '../common';
 import { PrincipalClaimsReader } from '../linking/linking.module';
+import { SessionService } from '../sessions/sessions.module';
 import { TokenService } from '../tokens/tokens.module';
 import { claimsForScope } from './claims.rules';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
@@ -13,6 +14,7 @@ export class UserinfoController {
   constructor(
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
+    @Inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
   /** @throws BrokerError `token.access_token_invalid` (401, `WWW-Authenticate: Bearer error="invalid_token"`). */
@@ -45,6 +47,8 @@ export class UserinfoController {
     const token = fromHeader ?? fromBody;
     if (!token) throw new BrokerError('token.access_token_missing', 'no bearer token');
     const claims = await this.tokens.verifyAccessToken(token);
+    // DESIGN.md §6: a token of an ended broker session is refused from the moment it ends.
+    if (typeof claims.sid === 'string' && !(await this.sessions.isLive(claims.sid))) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'the session of this token has ended');
     const profile = await this.principals.claimsFor(claims.sub);
     if (!profile) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'principal no longer exists');
     return { sub: claims.sub, ...claimsForScope(profile, claims.scope) };

@@ -32,20 +32,24 @@ export function canTransition(from: LoginState, to: LoginState): boolean {
 
 /** How a new authorization request enters the login flow. */
 export type EntryDecision =
+  /** A live broker session answers without going upstream (single sign-on). */
+  | { kind: 'reuse' }
   /** Authenticate upstream; `forceAuthn` and `selectAccount` pass prompt=login and prompt=select_account on (OIDC Core §3.1.2.1). */
   | { kind: 'upstream'; forceAuthn: boolean; selectAccount: boolean }
   /** End at once with this error, without a transaction (prompt=none without a session, OIDC Core §3.1.2.6). */
   | { kind: 'fail'; code: ErrorCode };
 
 /**
- * Decides whether a login goes upstream or ends at once (DESIGN.md §1 step 2). Broker sessions
- * do not exist yet, so a silent login (`prompt=none`) can never succeed: `login_required`
- * (OIDC Core §3.1.2.6). When sessions arrive, a live session will answer here instead of the IdP
- * unless `prompt=login` or `max_age` demands a fresh authentication. The prompt values were
- * validated by the issuer. Pure.
+ * Decides how a login enters (DESIGN.md §1 step 2): a live broker session that may answer
+ * (`sessionMayAnswer`, from the sessions module's reuse rule: no prompt=login, max_age
+ * satisfied, no idp_hint naming another provider) answers, also silently for `prompt=none`;
+ * without one, `prompt=none` ends with `login_required` (OIDC Core §3.1.2.6) and anything else
+ * goes upstream. `prompt=select_account` always lets the user choose again. The prompt values
+ * were validated by the issuer. Pure.
  */
-export function decideEntry(request: Pick<AuthorizationRequest, 'prompt'>): EntryDecision {
+export function decideEntry(request: Pick<AuthorizationRequest, 'prompt'>, sessionMayAnswer = false): EntryDecision {
   const prompts = request.prompt?.split(' ').filter(Boolean) ?? [];
+  if (sessionMayAnswer && !prompts.includes('select_account')) return { kind: 'reuse' };
   if (prompts.includes('none')) return { kind: 'fail', code: 'authorize.login_required' };
   return { kind: 'upstream', forceAuthn: prompts.includes('login'), selectAccount: prompts.includes('select_account') };
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditSink } from '../audit/audit.module';
+import { AuthorizationPort } from '../authorization/authorization.module';
+import { decideReuse, type BrokerSession } from '../sessions/sessions.module';
 import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, isErrorCode, oauthErrorFor, oauthErrorForStored, sha256 } from '../common';
 import type { ProviderConfig } from '../config';
 import { ConnectorRegistry } from '../connectors/connectors.module';
@@ -26,18 +28,23 @@ export class LoginService {
     @Inject(LoginTransactionStore) private readonly transactions: LoginTransactionStore,
     @Inject(ConnectorRegistry) private readonly connectors: ConnectorRegistry,
     @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(AuthorizationPort) private readonly authorization: AuthorizationPort,
   ) {}
 
   /**
    * Starts a login for a validated authorization request.
    * @param binding the browser-binding cookie value.
    * @param app how the app is named on pages (the provider chooser).
+   * @param session the browser's live broker session, if any: it answers without going upstream
+   *   when the request allows (single sign-on), after the authorization port decides for this app.
    * @returns a step for the browser: upstream (redirect or form_post), the chooser page, or
    *   `done` when the login ends without going upstream (prompt=none).
    * @throws BrokerError `login.provider_unknown` for an unknown idp_hint, `upstream.unreachable`.
    */
-  async start(request: AuthorizationRequest, binding: string, app: { displayName: string }): Promise<LoginStep> {
-    const entry = decideEntry(request);
+  async start(request: AuthorizationRequest, binding: string, app: { displayName: string }, session?: BrokerSession): Promise<LoginStep> {
+    const mayAnswer = session !== undefined && decideReuse(session, request, this.clock.nowSeconds()).reuse;
+    const entry = decideEntry(request, mayAnswer);
+    if (entry.kind === 'reuse') return { kind: 'done', finished: { request, outcome: await this.fromSession(session!, request) } };
     if (entry.kind === 'fail') {
       await this.audit.record({ type: 'login.ended', outcome: 'failure', reason: entry.code, clientId: request.clientId });
       return { kind: 'done', finished: { request, outcome: { kind: 'failed', code: entry.code, oauthError: oauthErrorFor(entry.code) } } };
@@ -73,7 +80,7 @@ export class LoginService {
     const provider = this.settings.providers.get(providerId);
     if (!provider) throw new BrokerError(ErrorCodes.providerUnknown, `no provider ${providerId}`);
     const request = tx.clientRequest as AuthorizationRequest;
-    const entry = decideEntry(request);
+    const entry = decideEntry(request, false);
     if (entry.kind !== 'upstream') throw new BrokerError('login.transaction_state_invalid', 'this login does not go upstream');
     try {
       return await this.goUpstream(handle, binding, provider, request, entry);
@@ -102,6 +109,34 @@ export class LoginService {
       throw new BrokerError(ErrorCodes.transactionBindingMismatch, 'resume from another browser');
     }
     throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token unknown, expired or used');
+  }
+
+  /**
+   * Single sign-on (DESIGN.md §1 steps 2, 7): the session's grant for this app. Authorization is
+   * asked again, for this app, with the session's groups; nothing goes upstream.
+   */
+  private async fromSession(session: BrokerSession, request: AuthorizationRequest): Promise<LoginOutcome> {
+    const base = { clientId: request.clientId, principalId: session.principalId, providerId: session.providerId };
+    const decision = await this.authorization.decide({ principalId: session.principalId, clientId: request.clientId, providerId: session.providerId, groups: session.groups });
+    if (!decision.allowed) {
+      await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: 'authorization.denied', details: { detail: decision.reason, sid: session.sid } });
+      return { kind: 'failed', code: 'authorization.denied', oauthError: oauthErrorFor('authorization.denied') };
+    }
+    await this.audit.record({ ...base, type: 'login.session_reused', outcome: 'success', details: { sid: session.sid } });
+    return {
+      kind: 'granted',
+      grant: {
+        principalId: session.principalId,
+        providerId: session.providerId,
+        groups: session.groups,
+        roles: decision.roles,
+        authTime: session.authTime,
+        acr: session.acr,
+        amr: session.amr,
+        upstreamSessionId: session.upstreamSessionId,
+        sessionId: session.sid,
+      },
+    };
   }
 
   private async goUpstream(handle: string, binding: string, provider: ProviderConfig, request: AuthorizationRequest, prompt: { forceAuthn: boolean; selectAccount: boolean }): Promise<LoginStep> {

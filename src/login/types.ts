@@ -40,6 +40,10 @@ export interface LoginGrant {
   amr?: string[];
   /** The upstream session (OIDC sid, SAML SessionIndex), for logout. */
   upstreamSessionId?: string;
+  /** The upstream subject (OIDC sub, SAML NameID), for upstream logout. */
+  upstreamSubject?: string;
+  /** The broker session the grant belongs to (`sid` of its tokens); set once the session exists. */
+  sessionId?: string;
 }
 
 /** How a login ended, stored on the transaction until the issuer picks it up. */

@@ -127,6 +127,7 @@ export class UpstreamAnswers {
         acr: identity.authn.acr,
         amr: identity.authn.amr,
         upstreamSessionId: identity.authn.upstreamSessionId,
+        upstreamSubject: identity.subject,
       };
       outcome = { kind: 'granted', grant };
     } catch (err) {

@@ -24,6 +24,8 @@ export interface AccessTokenInput {
   acr?: string;
   amr?: string[];
   roles?: string[];
+  /** The broker session (`sid`, DESIGN.md §6): resource servers and userinfo refuse tokens of ended sessions. */
+  sid?: string;
   lifetimeSeconds: number;
 }
 
@@ -41,6 +43,8 @@ export interface IdTokenInput {
   accessToken?: string;
   /** Extra claims, e.g. email and profile claims allowed by the granted scope. */
   claims?: Record<string, unknown>;
+  /** The broker session (OIDC Back-Channel Logout 1.0 §2.1 / Front-Channel §3 `sid`). */
+  sid?: string;
   lifetimeSeconds: number;
 }
 
@@ -50,6 +54,8 @@ export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
   scope: string;
   jti: string;
+  /** The broker session, when the token was issued in one. */
+  sid?: string;
 }
 
 /**
@@ -78,6 +84,7 @@ export class TokenService {
       ...(input.acr ? { acr: input.acr } : {}),
       ...(input.amr?.length ? { amr: input.amr } : {}),
       ...(input.roles ? { roles: input.roles } : {}),
+      ...(input.sid ? { sid: input.sid } : {}),
     };
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
@@ -103,6 +110,7 @@ export class TokenService {
       ...(input.acr ? { acr: input.acr } : {}),
       ...(input.amr?.length ? { amr: input.amr } : {}),
       ...(input.accessToken ? { at_hash: leftHalfHash(input.accessToken) } : {}),
+      ...(input.sid ? { sid: input.sid } : {}),
     };
     return new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })

@@ -33,6 +33,8 @@ export interface Harness {
   upstreams: Record<string, { idp: RunningUpstreamIdp; clientSecret: string }>;
   /** openid-client configurations of `extraClients` (client_secret_basic), by client id. */
   clients: Record<string, oidc.Configuration>;
+  /** The secrets of `extraClients`, by client id (for relying parties configured outside Node). */
+  clientSecrets: Record<string, string>;
   /** Starts one more Tessera instance with the same configuration and database (PostgreSQL only). */
   startAnotherInstance(): Promise<RunningTessera>;
   close(): Promise<void>;
@@ -56,7 +58,15 @@ export interface HarnessOptions {
    */
   extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[] }>;
   /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
-  extraClients?: Array<{ id: string; redirectUris: string[]; idTokenSignedResponseAlg?: 'RS256' | 'ES256'; clientUri?: string; authorizationResponseIss?: boolean }>;
+  extraClients?: Array<{
+    id: string;
+    redirectUris: string[];
+    idTokenSignedResponseAlg?: 'RS256' | 'ES256';
+    clientUri?: string;
+    authorizationResponseIss?: boolean;
+    /** The file's `tokenEndpointAuthMethods` (default: unset, i.e. basic and post). */
+    tokenEndpointAuthMethods?: Array<'client_secret_basic' | 'client_secret_post'>;
+  }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
   /**
@@ -68,6 +78,8 @@ export interface HarnessOptions {
   upstreamResponseMode?: 'query' | 'form_post';
   /** Replaces Tessera's authorization port (e.g. one that records what reaches it). */
   authorization?: AuthorizationPort;
+  /** More environment settings for Tessera (e.g. TESSERA_MAX_SESSIONS_PER_PRINCIPAL). */
+  env?: Record<string, string>;
 }
 
 /** The lines of an OIDC providers/<id>.yaml as an operator writes it. */
@@ -162,6 +174,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...(c.idTokenSignedResponseAlg ? [`idTokenSignedResponseAlg: ${c.idTokenSignedResponseAlg}`] : []),
         ...(c.clientUri ? [`clientUri: ${c.clientUri}`] : []),
         ...(c.authorizationResponseIss !== undefined ? [`authorizationResponseIss: ${c.authorizationResponseIss}`] : []),
+        ...(c.tokenEndpointAuthMethods ? [`tokenEndpointAuthMethods: [${c.tokenEndpointAuthMethods.join(', ')}]`] : []),
       ].join('\n'),
     );
   });
@@ -187,6 +200,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       E2E_APP_SECRET: appSecret,
       E2E_EXTRA_PROVIDER_SECRET: 'hostile-secret',
       ...upstreamEnv,
+      ...(opts.env ?? {}),
     };
     tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization });
     const discovered = { execute: [oidc.allowInsecureRequests] };
@@ -208,6 +222,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       spa,
       upstreams,
       clients,
+      clientSecrets,
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');

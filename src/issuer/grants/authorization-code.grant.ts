@@ -43,6 +43,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       acr: grant.acr,
       amr: grant.amr,
       roles: grant.roles,
+      sid: grant.sessionId,
       lifetimeSeconds: client.accessTokenLifetimeSeconds,
     });
     const idToken = await this.tokens.mintIdToken({
@@ -55,6 +56,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       amr: grant.amr,
       accessToken: access.token,
       claims: claimsForScope(profile, scope),
+      sid: grant.sessionId,
       lifetimeSeconds: client.idTokenLifetimeSeconds,
     });
     await this.audit.record({ type: 'token.issued', outcome: 'success', clientId: client.id, principalId: grant.principalId, providerId: grant.providerId, details: { jti: access.jti, grant_type: this.grantType } });

@@ -31,7 +31,10 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
       logLevel: 'info',
       loginTransactionTtlSeconds: 600,
       authorizationCodeTtlSeconds: 60,
+      sessionIdleSeconds: 3600,
+      sessionAbsoluteSeconds: 43200,
     });
+    expect(env.maxSessionsPerPrincipal).toBeUndefined();
     expect(env.databaseUrl).toBeUndefined();
     expect(DEVELOPMENT_KEK).toHaveLength(32);
   });
@@ -49,6 +52,9 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
         LOG_LEVEL: 'debug',
         TESSERA_LOGIN_TTL_SECONDS: '60',
         TESSERA_CODE_TTL_SECONDS: '600',
+        TESSERA_SESSION_IDLE_SECONDS: '900',
+        TESSERA_SESSION_ABSOLUTE_SECONDS: '28800',
+        TESSERA_MAX_SESSIONS_PER_PRINCIPAL: '3',
       },
       '/srv/tessera',
     );
@@ -64,6 +70,9 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
       logLevel: 'debug',
       loginTransactionTtlSeconds: 60,
       authorizationCodeTtlSeconds: 600,
+      sessionIdleSeconds: 900,
+      sessionAbsoluteSeconds: 28800,
+      maxSessionsPerPrincipal: 3,
     });
     expect(Buffer.from(env.kek).equals(Buffer.alloc(32, 7))).toBe(true);
   });

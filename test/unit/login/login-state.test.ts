@@ -43,3 +43,13 @@ describe('decideEntry: prompt and the SSO decision belong to the login flow (OID
     expect(decideEntry({ prompt })).toEqual(expected);
   });
 });
+
+describe('decideEntry with a live broker session that may answer (DESIGN.md §1 step 2, OIDC Core §3.1.2.1)', () => {
+  it.each<[string, string | undefined, EntryDecision]>([
+    ['single sign-on: the session answers', undefined, { kind: 'reuse' }],
+    ['OIDC Core §3.1.2.1: prompt=none succeeds silently with a session', 'none', { kind: 'reuse' }],
+    ['OIDC Core §3.1.2.1: prompt=select_account lets the user choose again', 'select_account', { kind: 'upstream', forceAuthn: false, selectAccount: true }],
+  ])('%s', (_title, prompt, expected) => {
+    expect(decideEntry({ prompt }, true)).toEqual(expected);
+  });
+});

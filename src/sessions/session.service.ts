@@ -1,0 +1,198 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { AuditSink } from '../audit/audit.module';
+import { Clock, Random, loggableError, sha256 } from '../common';
+import { ExpirySweeper, claimOnce } from '../database';
+import { BrokerSessionEntity, SessionClientEntity } from './session.entity';
+import { nextIdleExpiry, sessionStatus } from './sessions.rules';
+import { SESSION_SETTINGS, type BrokerSession, type EndReason, type NewSession, type SessionEndListener, type SessionEndReport, type SessionSettings } from './session.types';
+
+/**
+ * Broker (SSO) sessions (DESIGN.md §6): created when an upstream login finishes, found by the
+ * SHA-256 of their cookie, kept alive by use up to an absolute limit, and ended by ONE call,
+ * {@link end}, whatever the reason (logout, admin, the concurrency limit, later theft), so a rule
+ * wired to ending is never skipped by another path. The clients of a session are recorded when a
+ * code is issued to them (shared/bugs B38), never derived from live tokens.
+ */
+@Injectable()
+export class SessionService {
+  private readonly log = new Logger('sessions');
+  private readonly listeners: SessionEndListener[] = [];
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(Random) private readonly random: Random,
+    @Inject(SESSION_SETTINGS) private readonly settings: SessionSettings,
+    @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(ExpirySweeper) sweeper: ExpirySweeper,
+  ) {
+    // Ended and expired rows are kept a day for the logout report and the admin API.
+    sweeper.register({ table: 'broker_sessions', column: 'absolute_expires_at', graceSeconds: 86400 });
+  }
+
+  /** Registers a listener told about every ended session (back-channel logout, upstream logout). */
+  onEnded(listener: SessionEndListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Creates a session for a finished upstream login.
+   * @returns the session and the cookie value (256-bit; only its hash is stored). Ends the
+   *   principal's oldest live sessions beyond `maxPerPrincipal` (reason `limit`).
+   */
+  async create(input: NewSession): Promise<{ session: BrokerSession; cookie: string }> {
+    const cookie = this.random.token(32);
+    const now = this.clock.now();
+    const absolute = new Date(now.getTime() + this.settings.absoluteSeconds * 1000);
+    const row: BrokerSessionEntity = {
+      id: this.random.uuid(),
+      cookieHash: sha256(cookie),
+      principalId: input.principalId,
+      providerId: input.providerId,
+      upstreamSessionId: input.upstreamSessionId ?? null,
+      upstreamSubject: input.upstreamSubject ?? null,
+      authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
+      acr: input.acr ?? null,
+      amr: input.amr ?? null,
+      groups: [...input.groups],
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: nextIdleExpiry(now, this.settings.idleSeconds, absolute),
+      absoluteExpiresAt: absolute,
+      endedAt: null,
+      endReason: null,
+    };
+    await this.repo().insert(row);
+    await this.audit.record({ type: 'session.created', outcome: 'success', principalId: row.principalId, providerId: row.providerId, details: { sid: row.id } });
+    await this.enforceLimit(row.principalId);
+    return { session: view(row), cookie };
+  }
+
+  /**
+   * The live session a cookie names, or undefined (unknown, ended, expired: treated as no
+   * session, never an error). Use extends the idle expiry, never past the absolute one.
+   */
+  async current(cookie: string | undefined): Promise<BrokerSession | undefined> {
+    if (!cookie) return undefined;
+    const now = this.clock.now();
+    const row = await this.repo().findOneBy({ cookieHash: sha256(cookie) });
+    if (!row || sessionStatus(row, now) !== 'live') return undefined;
+    const idleExpiresAt = nextIdleExpiry(now, this.settings.idleSeconds, row.absoluteExpiresAt);
+    const touched = await claimOnce(this.dataSource, BrokerSessionEntity, { lastSeenAt: now, idleExpiresAt }, 'id = :id AND ended_at IS NULL AND idle_expires_at > :now', { id: row.id, now });
+    return touched ? view(touched) : undefined;
+  }
+
+  /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
+  async isLive(sid: string): Promise<boolean> {
+    if (!UUID.test(sid)) return false;
+    const row = await this.repo().findOneBy({ id: sid });
+    return row !== null && sessionStatus(row, this.clock.now()) === 'live';
+  }
+
+  /** Records that `clientId` received a code in session `sid` (idempotent; shared/bugs B38). */
+  async recordClient(sid: string, clientId: string): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(SessionClientEntity)
+      .values({ sessionId: sid, clientId, firstIssuedAt: this.clock.now() })
+      .orIgnore()
+      .execute();
+  }
+
+  /** A principal's sessions, live first then newest first, with their clients. */
+  async listForPrincipal(principalId: string): Promise<Array<BrokerSession & { clients: string[]; endedAt?: number; endReason?: string }>> {
+    if (!UUID.test(principalId)) return [];
+    const rows = await this.repo().find({ where: { principalId }, order: { createdAt: 'DESC' } });
+    const out = [];
+    for (const row of rows) out.push({ ...view(row), clients: await this.clientsOf(row.id), ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) });
+    const now = this.clock.now();
+    return out.sort((a, b) => Number(isLiveView(b, now)) - Number(isLiveView(a, now)));
+  }
+
+  /** One session with its clients, live or not, or undefined. */
+  async get(sid: string): Promise<(BrokerSession & { clients: string[]; endedAt?: number; endReason?: string }) | undefined> {
+    if (!UUID.test(sid)) return undefined;
+    const row = await this.repo().findOneBy({ id: sid });
+    if (!row) return undefined;
+    return { ...view(row), clients: await this.clientsOf(row.id), ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) };
+  }
+
+  /**
+   * Ends a session — the one path for logout, admin, the concurrency limit and theft: marks it
+   * ended (one conditional UPDATE, so of racing ends one reports), audits `session.ended` with
+   * its clients, then tells every listener (a listener's failure is logged, never undoes the end).
+   * @returns the report, or undefined when the session was unknown or already ended.
+   */
+  async end(sid: string, reason: EndReason): Promise<SessionEndReport | undefined> {
+    if (!UUID.test(sid)) return undefined;
+    const now = this.clock.now();
+    const row = await claimOnce(this.dataSource, BrokerSessionEntity, { endedAt: now, endReason: reason }, 'id = :sid AND ended_at IS NULL', { sid });
+    if (!row) return undefined;
+    const report: SessionEndReport = { sid, principalId: row.principalId, reason, endedAt: seconds(now), clients: await this.clientsOf(sid) };
+    await this.audit.record({ type: 'session.ended', outcome: 'info', reason, principalId: row.principalId, providerId: row.providerId, details: { sid, clients: report.clients } });
+    for (const listener of this.listeners) {
+      await listener(report).catch((err: unknown) => this.log.error({ msg: 'session end listener failed', sid, err: loggableError(err) }));
+    }
+    return report;
+  }
+
+  /** Ends every live session of a principal except `keep`. @returns the reports. */
+  async endAllForPrincipal(principalId: string, reason: EndReason, keep?: string): Promise<SessionEndReport[]> {
+    if (!UUID.test(principalId)) return [];
+    const live = await this.repo().find({ where: { principalId, endedAt: IsNull(), absoluteExpiresAt: MoreThan(this.clock.now()) } });
+    const reports: SessionEndReport[] = [];
+    for (const s of live) {
+      if (s.id === keep) continue;
+      const r = await this.end(s.id, reason);
+      if (r) reports.push(r);
+    }
+    return reports;
+  }
+
+  private async enforceLimit(principalId: string): Promise<void> {
+    const max = this.settings.maxPerPrincipal;
+    if (max === undefined) return;
+    const now = this.clock.now();
+    const live = (await this.repo().find({ where: { principalId, endedAt: IsNull() }, order: { createdAt: 'DESC' } })).filter((s) => sessionStatus(s, now) === 'live');
+    for (const s of live.slice(max)) await this.end(s.id, 'limit');
+  }
+
+  private async clientsOf(sid: string): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(SessionClientEntity).find({ where: { sessionId: sid }, order: { firstIssuedAt: 'ASC' } });
+    return rows.map((r) => r.clientId);
+  }
+
+  private repo() {
+    return this.dataSource.getRepository(BrokerSessionEntity);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function seconds(d: Date): number {
+  return Math.floor(d.getTime() / 1000);
+}
+
+function isLiveView(s: { endedAt?: number; idleExpiresAt: number; absoluteExpiresAt: number }, now: Date): boolean {
+  const t = seconds(now);
+  return s.endedAt === undefined && s.idleExpiresAt > t && s.absoluteExpiresAt > t;
+}
+
+function view(row: BrokerSessionEntity): BrokerSession {
+  return {
+    sid: row.id,
+    principalId: row.principalId,
+    providerId: row.providerId,
+    ...(row.upstreamSessionId ? { upstreamSessionId: row.upstreamSessionId } : {}),
+    ...(row.authTime ? { authTime: seconds(row.authTime) } : {}),
+    ...(row.acr ? { acr: row.acr } : {}),
+    ...(row.amr ? { amr: row.amr } : {}),
+    groups: row.groups ?? [],
+    createdAt: seconds(row.createdAt),
+    lastSeenAt: seconds(row.lastSeenAt),
+    idleExpiresAt: seconds(row.idleExpiresAt),
+    absoluteExpiresAt: seconds(row.absoluteExpiresAt),
+  };
+}
