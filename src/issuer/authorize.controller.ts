@@ -2,7 +2,7 @@ import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } fr
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml, refuseMethod } from '../common';
-import { LoginService, ensureBinding, readBinding, sendStep, type FinishedLogin, type LoginGrant } from '../login/login.module';
+import { LoginService, clearBinding, cookieReader, sendStep, setBinding, type FinishedLogin, type LoginGrant } from '../login/login.module';
 import { SessionService, readSessionCookie, setSessionCookie } from '../sessions/sessions.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
@@ -69,7 +69,8 @@ export class AuthorizeController {
     const client = this.clients.all.get(request.clientId)!;
     try {
       const session = await this.sessions.current(readSessionCookie(req, this.settings.https));
-      const step = await this.login.start(request, ensureBinding(req, res, this.settings.https, this.random), { displayName: client.displayName }, session);
+      const { step, binding } = await this.login.start(request, { displayName: client.displayName }, session);
+      if (binding) setBinding(res, this.settings.https, binding);
       if (step.kind === 'done') await this.answer(req, res, step.finished);
       else sendStep(res, step, this.random);
     } catch (err) {
@@ -88,7 +89,9 @@ export class AuthorizeController {
   @Get('resume')
   async resume(@Query('login') resume: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof resume !== 'string' || resume === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'resume token missing');
-    await this.answer(req, res, await this.login.finish(resume, readBinding(req, this.settings.https)));
+    const finished = await this.login.finish(resume, cookieReader(req));
+    if (finished.transactionId) clearBinding(res, this.settings.https, finished.transactionId);
+    await this.answer(req, res, finished);
   }
 
   /**

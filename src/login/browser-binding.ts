@@ -2,26 +2,52 @@ import type { Request, Response } from 'express';
 import type { Random } from '../common';
 
 /**
- * The cookie that binds login transactions to one browser (DESIGN.md §1 step 2): `__Host-`
- * prefixed, Secure, HttpOnly, SameSite=Lax over https; over plain http (demo, tests) the prefix
- * and Secure are dropped, as browsers refuse them there. Its value is random; only its SHA-256
- * is stored with a transaction.
+ * The cookies that bind login transactions to one browser (DESIGN.md §1 step 2): one cookie
+ * per login, named after the transaction, so logins started at the same time in one browser (two
+ * apps, two tabs) never evict each other's binding. `__Host-` prefixed, Secure, HttpOnly,
+ * SameSite=Lax over https; over plain http (demo, tests) the prefix and Secure are dropped, as
+ * browsers refuse them there. The value is random (256 bits); only its SHA-256 is stored with the
+ * transaction; the cookie lives as long as the login may.
  */
-export function bindingCookieName(secure: boolean): string {
-  return secure ? '__Host-tessera_browser' : 'tessera_browser';
+
+/** How a login's cookies are read: a cookie's value by name, or undefined. */
+export type CookieReader = (name: string) => string | undefined;
+
+/** A binding to set on the response that starts a login. */
+export interface LoginBinding {
+  name: string;
+  value: string;
+  maxAgeSeconds: number;
 }
 
-/** Reads the binding cookie, or undefined. Cookie parsing is done by cookie-parser. */
-export function readBinding(req: Request, secure: boolean): string | undefined {
-  const v = (req.cookies as Record<string, unknown> | undefined)?.[bindingCookieName(secure)];
+/** The binding cookie's name for transaction `txId` (the SHA-256 of the login handle, base64url). */
+export function bindingCookieName(https: boolean, txId: string): string {
+  return `${https ? '__Host-' : ''}tessera_login_${txId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16)}`;
+}
+
+/** A fresh binding for transaction `txId`. */
+export function newBinding(random: Random, https: boolean, txId: string, maxAgeSeconds: number): LoginBinding {
+  return { name: bindingCookieName(https, txId), value: random.token(32), maxAgeSeconds };
+}
+
+/** The binding of transaction `txId` as the browser sent it, or undefined. */
+export function readBinding(cookies: CookieReader, https: boolean, txId: string): string | undefined {
+  const v = cookies(bindingCookieName(https, txId));
   return typeof v === 'string' && v.length >= 32 && v.length <= 128 ? v : undefined;
 }
 
-/** Reads the binding cookie, creating and setting one (256 bits from `random`) when absent. @returns the binding value. */
-export function ensureBinding(req: Request, res: Response, secure: boolean, random: Random): string {
-  const existing = readBinding(req, secure);
-  if (existing) return existing;
-  const value = random.token(32);
-  res.cookie(bindingCookieName(secure), value, { httpOnly: true, secure, sameSite: 'lax', path: '/' });
-  return value;
+/** Reads cookies parsed by cookie-parser. */
+export function cookieReader(req: Request): CookieReader {
+  const jar = (req.cookies ?? {}) as Record<string, unknown>;
+  return (name) => (typeof jar[name] === 'string' ? (jar[name] as string) : undefined);
+}
+
+/** Sets a login's binding cookie. */
+export function setBinding(res: Response, https: boolean, binding: LoginBinding): void {
+  res.cookie(binding.name, binding.value, { httpOnly: true, secure: https, sameSite: 'lax', path: '/', maxAge: binding.maxAgeSeconds * 1000 });
+}
+
+/** Removes a finished login's binding cookie. */
+export function clearBinding(res: Response, https: boolean, txId: string): void {
+  res.clearCookie(bindingCookieName(https, txId), { httpOnly: true, secure: https, sameSite: 'lax', path: '/' });
 }

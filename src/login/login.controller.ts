@@ -2,7 +2,7 @@ import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/co
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod } from '../common';
 import type { UpstreamInput } from '../connectors/connectors.module';
-import { readBinding } from './browser-binding';
+import { cookieReader } from './browser-binding';
 import { LoginService } from './login.service';
 import { sendStep } from './steps';
 import { LOGIN_SETTINGS, type LoginSettings } from './types';
@@ -44,7 +44,7 @@ export class LoginController {
       res.type(doc.contentType).send(doc.body);
       return;
     }
-    const next = await this.answers.answer(endpoint, upstreamInput(req), readBinding(req, this.settings.https));
+    const next = await this.answers.answer(endpoint, upstreamInput(req), cookieReader(req));
     res.redirect(303, next);
   }
 
@@ -52,14 +52,14 @@ export class LoginController {
   @Get('login/continue')
   async continueParked(@Query('answer') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof token !== 'string' || token === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'answer token missing');
-    res.redirect(303, await this.answers.continueParked(token, readBinding(req, this.settings.https)));
+    res.redirect(303, await this.answers.continueParked(token, cookieReader(req)));
   }
 
   /** `GET /login/choose?login=…&provider=…`: the user picked a provider on the chooser page. */
   @Get('login/choose')
   async choose(@Query('login') handle: unknown, @Query('provider') providerId: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof handle !== 'string' || typeof providerId !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, 'login and provider are required');
-    const step = await this.login.choose(handle, providerId, readBinding(req, this.settings.https));
+    const step = await this.login.choose(handle, providerId, cookieReader(req));
     if (step.kind === 'done') throw new BrokerError('login.transaction_state_invalid', 'a chosen login always goes upstream');
     sendStep(res, step, this.random);
   }

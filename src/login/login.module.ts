@@ -24,7 +24,7 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity];
 })
 export class LoginModule {}
 
-export { LoginService } from './login.service';
-export { ensureBinding, readBinding } from './browser-binding';
+export { LoginService, type StartedLogin } from './login.service';
+export { cookieReader, setBinding, clearBinding, type CookieReader, type LoginBinding } from './browser-binding';
 export { sendStep } from './steps';
 export { LOGIN_SETTINGS, type AuthorizationRequest, type LoginOutcome, type LoginStep, type FinishedLogin, type LoginGrant, type LoginSettings } from './types';

@@ -5,6 +5,7 @@ import { decideReuse, type BrokerSession } from '../sessions/sessions.module';
 import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, isErrorCode, oauthErrorFor, oauthErrorForStored, sha256 } from '../common';
 import type { ProviderConfig } from '../config';
 import { ConnectorRegistry } from '../connectors/connectors.module';
+import { newBinding, readBinding, type CookieReader, type LoginBinding } from './browser-binding';
 import { decideEntry } from './login-state.rules';
 import { LoginTransactionStore } from './login-transaction.store';
 import type { LoginTransactionEntity } from './login-transaction.entity';
@@ -33,7 +34,6 @@ export class LoginService {
 
   /**
    * Starts a login for a validated authorization request.
-   * @param binding the browser-binding cookie value.
    * @param app how the app is named on pages (the provider chooser).
    * @param session the browser's live broker session, if any: it answers without going upstream
    *   when the request allows (single sign-on), after the authorization port decides for this app.
@@ -41,29 +41,30 @@ export class LoginService {
    *   `done` when the login ends without going upstream (prompt=none).
    * @throws BrokerError `login.provider_unknown` for an unknown idp_hint, `upstream.unreachable`.
    */
-  async start(request: AuthorizationRequest, binding: string, app: { displayName: string }, session?: BrokerSession): Promise<LoginStep> {
+  async start(request: AuthorizationRequest, app: { displayName: string }, session?: BrokerSession): Promise<StartedLogin> {
     const mayAnswer = session !== undefined && decideReuse(session, request, this.clock.nowSeconds()).reuse;
     const entry = decideEntry(request, mayAnswer);
-    if (entry.kind === 'reuse') return { kind: 'done', finished: { request, outcome: await this.fromSession(session!, request) } };
+    if (entry.kind === 'reuse') return { step: { kind: 'done', finished: { request, outcome: await this.fromSession(session!, request) } } };
     if (entry.kind === 'fail') {
       await this.audit.record({ type: 'login.ended', outcome: 'failure', reason: entry.code, clientId: request.clientId });
-      return { kind: 'done', finished: { request, outcome: { kind: 'failed', code: entry.code, oauthError: oauthErrorFor(entry.code) } } };
+      return { step: { kind: 'done', finished: { request, outcome: { kind: 'failed', code: entry.code, oauthError: oauthErrorFor(entry.code) } } } };
     }
     const provider = selectProvider(this.settings.providers, request);
     const handle = this.random.token(32);
     const id = sha256(handle);
+    const binding = newBinding(this.random, this.settings.https, id, this.settings.loginTransactionTtlSeconds);
     await this.transactions.open({
       id,
-      bindingHash: sha256(binding),
+      bindingHash: sha256(binding.value),
       request,
       expiresAt: new Date(this.clock.now().getTime() + this.settings.loginTransactionTtlSeconds * 1000),
     });
     await this.audit.record({ type: 'login.started', outcome: 'info', clientId: request.clientId, loginTransactionId: id, providerId: provider?.id });
     if (!provider) {
       const choices = [...this.settings.providers.values()].map((p) => ({ id: p.id, displayName: p.displayName }));
-      return { kind: 'page', html: chooserPageHtml(handle, choices, app.displayName) };
+      return { step: { kind: 'page', html: chooserPageHtml(handle, choices, app.displayName) }, binding };
     }
-    return this.goUpstream(handle, binding, provider, request, entry);
+    return { step: await this.goUpstream(handle, binding.value, provider, request, entry), binding };
   }
 
   /**
@@ -73,8 +74,9 @@ export class LoginService {
    * @throws BrokerError `login.transaction_unknown` (unknown, expired, answered, or another
    *   browser's), `login.provider_unknown`.
    */
-  async choose(handle: string, providerId: string, binding: string | undefined): Promise<LoginStep> {
+  async choose(handle: string, providerId: string, cookies: CookieReader): Promise<LoginStep> {
     const id = sha256(handle);
+    const binding = readBinding(cookies, this.settings.https, id);
     const tx = binding ? await this.transactions.findChoosable(id, sha256(binding)) : undefined;
     if (!tx || !binding) throw new BrokerError(ErrorCodes.transactionUnknown, 'no open login transaction of this browser for this handle');
     const provider = this.settings.providers.get(providerId);
@@ -98,12 +100,13 @@ export class LoginService {
    * @throws BrokerError `login.transaction_unknown` (unknown, expired or already finished),
    *   `login.transaction_binding_mismatch`.
    */
-  async finish(resume: string, binding: string | undefined): Promise<FinishedLogin> {
+  async finish(resume: string, cookies: CookieReader): Promise<FinishedLogin> {
     const resumeHash = sha256(resume);
+    const seen = await this.transactions.find({ resumeHash });
+    const binding = seen ? readBinding(cookies, this.settings.https, seen.id) : undefined;
     // The browser binding is part of the condition: another browser can neither use nor burn it.
     const row = binding ? await this.transactions.finish(resumeHash, sha256(binding)) : undefined;
     if (row) return { transactionId: row.id, request: row.clientRequest as AuthorizationRequest, outcome: readOutcome(row.outcome) };
-    const seen = await this.transactions.find({ resumeHash });
     if (seen && !seen.finishedAt && seen.expiresAt > this.clock.now() && !sameBrowser(seen, binding)) {
       await this.audit.record({ type: 'authorize.resume', outcome: 'failure', reason: ErrorCodes.transactionBindingMismatch, clientId: seen.clientId, providerId: seen.providerId ?? undefined, loginTransactionId: seen.id });
       throw new BrokerError(ErrorCodes.transactionBindingMismatch, 'resume from another browser');
@@ -158,6 +161,12 @@ export class LoginService {
       throw err;
     }
   }
+}
+
+/** What starting a login yields: the browser's next step, and the binding cookie to set when a login transaction was opened. */
+export interface StartedLogin {
+  step: LoginStep;
+  binding?: LoginBinding;
 }
 
 /** True when `binding` is the cookie the transaction was opened with (constant-time). */

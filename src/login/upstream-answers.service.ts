@@ -6,6 +6,7 @@ import { ConnectorRegistry, isDocumentCapable, type EndpointSpec, type JsonValue
 import { mapIdentity } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
 import type { LoginTransactionEntity } from './login-transaction.entity';
+import { readBinding, type CookieReader } from './browser-binding';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
 import { sameBrowser } from './login.service';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
@@ -70,10 +71,11 @@ export class UpstreamAnswers {
    * @throws BrokerError when the answer matches no login of this browser (then there is no app to
    *   answer: the caller shows an error page).
    */
-  async answer(e: ResolvedEndpoint, input: UpstreamInput, binding: string | undefined): Promise<string> {
+  async answer(e: ResolvedEndpoint, input: UpstreamInput, cookies: CookieReader): Promise<string> {
     const handle = e.connector.transactionHandle(e.name, input);
     if (!handle) throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
     const id = sha256(handle);
+    const binding = readBinding(cookies, this.settings.https, id);
     const providerId = e.connector.providerId;
     if (input.method === 'POST') {
       const token = this.random.token(32);
@@ -93,8 +95,10 @@ export class UpstreamAnswers {
    * cookie; the parked answer is claimed for it and completed.
    * @throws BrokerError as {@link answer}.
    */
-  async continueParked(token: string, binding: string | undefined): Promise<string> {
+  async continueParked(token: string, cookies: CookieReader): Promise<string> {
     const parkedHash = sha256(token);
+    const parked0 = await this.transactions.find({ parkedHash });
+    const binding = parked0 ? readBinding(cookies, this.settings.https, parked0.id) : undefined;
     const tx = binding ? await this.transactions.claimAnswer({ parkedHash }, undefined, sha256(binding)) : undefined;
     if (!tx) throw await this.refuse({ parkedHash }, undefined, binding, 'claim');
     const connector = tx.providerId ? this.connectors.forProvider(tx.providerId) : undefined;

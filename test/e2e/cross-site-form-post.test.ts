@@ -67,7 +67,7 @@ describe('a form_post answer from another site completes the login (OAuth 2.0 Fo
 
     expect(answerPosts).toHaveLength(1);
     // The premise: the cross-site POST really arrived without Tessera's binding cookie.
-    expect(answerPosts[0].cookie).not.toMatch(/tessera_browser=/);
+    expect(answerPosts[0].cookie).not.toMatch(/tessera_login_/);
     expect(appCallback.searchParams.get('iss')).toBe(issuer);
     const claims = await redeem(h.clients['browser-app'], appCallback, verifier, state, nonce);
     expect(claims.email).toBe('alice@demo.tessera.test');

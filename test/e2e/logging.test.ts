@@ -28,7 +28,12 @@ describe('log lines carry no secrets', () => {
     const resumePrefix = `${h.issuer}/oauth2/authorize/resume`;
     const upstream = (await signIn(browser, url, { username: 'alice', password: 'alice-password' }, [callbackPrefix])).stop;
     const resume = new URL((await browser.follow(upstream, { stopAt: [resumePrefix] })).stoppedAt!);
+    // The login's binding cookie, read before the resume clears it.
+    const binding = Object.entries(browser.cookies(h.issuer)).find(([name]) => name.startsWith('tessera_login_'))?.[1];
+    expect(binding).toBeDefined();
     const callback = new URL((await browser.follow(resume, { stopAt: [APP_REDIRECT] })).stoppedAt!);
+    const session = browser.cookies(h.issuer).tessera_session;
+    expect(session).toBeDefined();
     const tokens = await oidc.authorizationCodeGrant(h.app, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     await oidc.fetchUserInfo(h.app, tokens.access_token, tokens.claims()!.sub);
     // Refusals log too: a replayed code, a wrong client secret, a garbage bearer token.
@@ -55,7 +60,8 @@ describe('log lines carry no secrets', () => {
       'ID token': tokens.id_token!,
       'ID token signature': tokens.id_token!.split('.')[2],
       'PKCE code_verifier': verifier,
-      'browser-binding cookie': browser.cookies(h.issuer).tessera_browser,
+      'browser-binding cookie': binding!,
+      'broker session cookie': session!,
       'Basic credentials': Buffer.from(`app:${h.appSecret}`).toString('base64'),
       'wrong client secret': wrongSecret,
       ...Object.fromEntries(h.secrets.map((s, i) => [`configured secret #${i}`, s])),

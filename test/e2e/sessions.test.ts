@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { SessionService } from '../../src/sessions/sessions.module';
 import { appAuthorizationRequest, signIn, type Credentials } from '../support/app-login';
-import { Browser } from '../support/browser';
+import { Browser, parseForms } from '../support/browser';
 import { APP_REDIRECT, SPA_REDIRECT, startHarness, type Harness } from '../support/harness';
 
 jest.setTimeout(90_000);
@@ -98,6 +98,23 @@ describe.each(backends)('broker sessions (database: %s)', (database) => {
     expect(new URL(after.stoppedAt!).searchParams.get('error')).toBe('login_required');
     const [event] = await h.dataSource.query(`SELECT reason, details FROM audit_events WHERE type = 'session.ended' ORDER BY id DESC LIMIT 1`);
     expect(event).toMatchObject({ reason: 'admin', details: { clients: ['app'] } });
+  });
+
+  it('two first logins started at once in one browser (two apps, two tabs) both finish: neither evicts the other’s binding', async () => {
+    const browser = new Browser();
+    const [r1, r2] = [await appAuthorizationRequest(h.app, APP_REDIRECT), await appAuthorizationRequest(h.spa, SPA_REDIRECT)];
+    // Both reach the upstream login form before either signs in.
+    const [p1, p2] = [await browser.follow(r1.url), await browser.follow(r2.url)];
+    const [f1] = parseForms(await p1.response.text(), p1.url);
+    const [f2] = parseForms(await p2.response.text(), p2.url);
+    const d1 = await browser.submit(f1, { username: ALICE.username, password: ALICE.password }, p1.url, { stopAt: [APP_REDIRECT] });
+    const d2 = await browser.submit(f2, { username: ALICE.username, password: ALICE.password }, p2.url, { stopAt: [SPA_REDIRECT] });
+    const c1 = new URL(d1.stoppedAt!);
+    const c2 = new URL(d2.stoppedAt!);
+    expect(c1.searchParams.get('code')).not.toBeNull();
+    expect(c2.searchParams.get('code')).not.toBeNull();
+    await expect(oidc.authorizationCodeGrant(h.app, c1, { pkceCodeVerifier: r1.verifier, expectedState: r1.state, expectedNonce: r1.nonce })).resolves.toBeDefined();
+    await expect(oidc.authorizationCodeGrant(h.spa, c2, { pkceCodeVerifier: r2.verifier, expectedState: r2.state, expectedNonce: r2.nonce })).resolves.toBeDefined();
   });
 
   it('a forged session cookie is treated as no session', async () => {
