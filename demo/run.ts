@@ -11,6 +11,7 @@
  *   DEMO_UPSTREAM_CLIENT_SECRET  Tessera's secret at the upstream IdP (default demo-upstream-secret)
  *   DEMO_APP_CLIENT_SECRET       the demo app's secret at Tessera (default demo-app-secret)
  *   TESSERA_ISSUER, PORT         Tessera's public URL and port (default http://localhost:3000, 3000)
+ *   TESSERA_ADMIN_TOKEN          the admin API's bearer token (default demo-admin-token, a published name)
  *   LOG_LEVEL                    default warn, so the banner stays readable; info shows every request and audit event
  * Log lines are printed as readable text (src/app/logging.ts readableLogLine), not pino's JSON.
  *
@@ -25,6 +26,9 @@ import { startTessera, type RunningTessera } from '../src/bootstrap';
 import { demoAppRouter } from './demo-app';
 import { DEMO_USERS, startUpstreamIdp, type RunningUpstreamIdp } from './upstream-idp';
 
+/** The demo's admin API bearer token (public demo data, never a production token). */
+export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
+
 /** The demo's environment defaults; values already set in the environment win. */
 export const DEMO_ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
   DEMO_UPSTREAM_CLIENT_SECRET: 'demo-upstream-secret',
@@ -32,6 +36,8 @@ export const DEMO_ENV_DEFAULTS: Readonly<Record<string, string>> = Object.freeze
   TESSERA_ISSUER: 'http://localhost:3000',
   PORT: '3000',
   LOG_LEVEL: 'warn',
+  // A published name, like the demo users: the admin API is open to anyone who reads this file.
+  TESSERA_ADMIN_TOKEN: DEMO_ADMIN_TOKEN,
 });
 
 /** Applies {@link DEMO_ENV_DEFAULTS} to `env` where unset. Never touches DATABASE_URL (the demo uses PGlite). */
@@ -119,6 +125,11 @@ function banner(demo: RunningDemo, issuer: string): string {
     '',
     `  Tessera            ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`,
     `  Demo upstream IdP  ${demo.upstream.issuer}`,
+    `  Your sessions      ${issuer}/account/sessions`,
+    `  Admin API          ${issuer}/admin/v1  (documented at ${issuer}/docs)`,
+    process.env.TESSERA_ADMIN_TOKEN === DEMO_ADMIN_TOKEN
+      ? `                     Authorization: Bearer ${DEMO_ADMIN_TOKEN}  (the published demo token)`
+      : '                     Authorization: Bearer <your TESSERA_ADMIN_TOKEN>',
     '',
     '  Demo users at the upstream IdP (public demo data):',
     users,

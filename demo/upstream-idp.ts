@@ -57,6 +57,8 @@ export interface UpstreamClient {
   /** Default client_secret_basic, or `none` when there is no secret. */
   token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
   post_logout_redirect_uris?: string[];
+  /** Where the IdP posts logout tokens when the user signs out there (OIDC Back-Channel Logout 1.0); sid is then in ID tokens. */
+  backchannel_logout_uri?: string;
 }
 
 /** Options of {@link startUpstreamIdp}. */
@@ -161,6 +163,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
         ...(c.client_secret !== undefined ? { client_secret: c.client_secret } : {}),
         redirect_uris: c.redirect_uris,
         post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+        ...(c.backchannel_logout_uri ? { backchannel_logout_uri: c.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method:
@@ -203,6 +206,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
       cookies: { keys: [randomBytes(32).toString('base64url')] },
       features: {
         devInteractions: { enabled: false },
+        backchannelLogout: { enabled: true },
         userinfo: { enabled: true },
         rpInitiatedLogout: {
           enabled: true,

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
+import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
 import { AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
 import type { Clock, Random } from '../common';
@@ -46,6 +47,8 @@ export class AppModule {
         CoreModule.forRoot(opts.config, opts.clock, opts.random),
         AuthorizationModule.forRoot(opts.authorization),
         IssuerModule,
+        // No admin API at all without TESSERA_ADMIN_TOKEN: every /admin path and /docs are 404.
+        ...(opts.config.env.adminTokenHash !== undefined ? [AdminModule] : []),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: HtmlErrorFilter }],

@@ -1,16 +1,28 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ADMIN_SETTINGS, type AdminSettings } from '../admin/admin.module';
 import { Clock, CryptoRandom, Random, SystemClock } from '../common';
 import type { TesseraConfig } from '../config';
 import { CONNECTOR_SETTINGS, type ConnectorSettings } from '../connectors/connectors.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from '../issuer/issuer.module';
 import { LOGIN_SETTINGS, type LoginSettings } from '../login/login.module';
-import { SESSION_SETTINGS, type SessionSettings } from '../sessions/sessions.module';
-import { KEY_STORE_SETTINGS, TOKEN_SETTINGS, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
+import {
+  DEFAULT_BACKCHANNEL_RETRY_SECONDS,
+  LOGOUT_SETTINGS,
+  LogoutTokenSigner,
+  SESSION_SETTINGS,
+  type BackchannelClient,
+  type LogoutSettings,
+  type LogoutTokenRequest,
+  type SessionSettings,
+} from '../sessions/sessions.module';
+import { KEY_STORE_SETTINGS, TOKEN_SETTINGS, TokenService, TokensModule, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
 
 /**
- * Process-wide values every module may inject: the Clock, Random, and each module's settings
- * slice (DESIGN.md §2: a module gets its slice, never the whole configuration; only config/ and
- * this composition root see the KEK, which only the key store's slice carries).
+ * Process-wide values every module may inject: the Clock, Random, each module's settings slice
+ * (DESIGN.md §2: a module gets its slice, never the whole configuration; only config/ and this
+ * composition root see the KEK, which only the key store's slice carries), and the ports one
+ * module offers another without an import edge between them: sessions/' {@link LogoutTokenSigner}
+ * is bound here to tokens/' {@link TokenService} (sessions/ and tokens/ may not import each other).
  */
 @Global()
 @Module({})
@@ -28,6 +40,17 @@ export class CoreModule {
       absoluteSeconds: env.sessionAbsoluteSeconds,
       ...(env.maxSessionsPerPrincipal !== undefined ? { maxPerPrincipal: env.maxSessionsPerPrincipal } : {}),
     };
+    const backchannelClients = new Map<string, BackchannelClient>();
+    for (const c of config.clients.values()) {
+      if (c.backchannelLogoutUri) backchannelClients.set(c.id, { uri: c.backchannelLogoutUri, sessionRequired: c.backchannelLogoutSessionRequired ?? true, alg: c.idTokenSignedResponseAlg });
+    }
+    const logout: LogoutSettings = {
+      clients: backchannelClients,
+      retrySeconds: env.backchannelRetrySeconds ?? DEFAULT_BACKCHANNEL_RETRY_SECONDS,
+      pollSeconds: 5,
+      timeoutMs: 5000,
+      leaseSeconds: 60,
+    };
     const slices = [
       { provide: Clock, useValue: clock },
       { provide: Random, useValue: random },
@@ -37,7 +60,17 @@ export class CoreModule {
       { provide: KEY_STORE_SETTINGS, useValue: keyStore },
       { provide: TOKEN_SETTINGS, useValue: tokens },
       { provide: SESSION_SETTINGS, useValue: sessions },
+      // Only with TESSERA_ADMIN_TOKEN, as AdminModule itself (AppModule.forRoot).
+      ...(env.adminTokenHash !== undefined ? [{ provide: ADMIN_SETTINGS, useValue: { tokenHash: env.adminTokenHash } satisfies AdminSettings }] : []),
+      { provide: LOGOUT_SETTINGS, useValue: logout },
     ];
-    return { module: CoreModule, providers: slices, exports: slices.map((s) => s.provide) };
+    const signer = {
+      provide: LogoutTokenSigner,
+      useFactory: (tokens: TokenService): LogoutTokenSigner => ({
+        sign: (r: LogoutTokenRequest) => tokens.mintLogoutToken({ clientId: r.clientId, sub: r.subject, sid: r.sid, alg: r.alg }),
+      }),
+      inject: [TokenService],
+    };
+    return { module: CoreModule, imports: [TokensModule], providers: [...slices, signer], exports: [...slices.map((s) => s.provide), LogoutTokenSigner] };
   }
 }

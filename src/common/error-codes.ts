@@ -62,12 +62,15 @@ export const ERROR_REGISTRY = {
   'request.content_type_unsupported': { oauth: 'invalid_request', status: 415, summary: 'the body is not in the media type this endpoint takes' },
   'request.method_not_allowed': { oauth: 'invalid_request', status: 405, summary: 'the endpoint does not answer this HTTP method' },
 
-  // Client identification. At the authorization endpoint these are shown on a page, never
-  // redirected (RFC 6749 §4.1.2.1); at the token endpoint every failure is
-  // client.authentication_failed, so an unknown client cannot be told from a wrong secret (§5.2).
-  'client.unknown': { oauth: 'invalid_request', status: 400, summary: 'client_id is missing or names no registered client (authorization endpoint)' },
+  // Client identification. At the authorization and end-session endpoints these are shown on a
+  // page, never redirected (RFC 6749 §4.1.2.1; RP-Initiated Logout 1.0 §4, where nothing is then
+  // ended); at the token endpoint every failure is client.authentication_failed, so an unknown
+  // client cannot be told from a wrong secret (§5.2).
+  'client.unknown': { oauth: 'invalid_request', status: 400, summary: 'client_id is missing or names no registered client (authorization and end-session endpoints)' },
   'client.redirect_uri_missing': { oauth: 'invalid_request', status: 400, summary: 'redirect_uri is missing or malformed' },
   'client.redirect_uri_mismatch': { oauth: 'invalid_request', status: 400, summary: 'redirect_uri is not registered for this client' },
+  'client.post_logout_redirect_uri_mismatch': { oauth: 'invalid_request', status: 400, summary: 'post_logout_redirect_uri is not registered for the identified client, or no client was identified (RP-Initiated Logout 1.0 §3)' },
+  'client.id_token_hint_mismatch': { oauth: 'invalid_request', status: 400, summary: 'client_id at the end-session endpoint is not an audience of the id_token_hint (RP-Initiated Logout 1.0 §2)' },
   'client.authentication_failed': { oauth: 'invalid_client', status: 401, summary: 'client authentication at the token endpoint failed' },
 
   // Authorization request (RFC 6749 §4.1.2.1, RFC 7636 §4.4.1, OIDC Core §3.1.2.1 and §3.1.2.6).
@@ -102,6 +105,7 @@ export const ERROR_REGISTRY = {
   'oidc.nonce_mismatch': { oauth: 'access_denied', status: 400, summary: 'the ID token carries another nonce' },
   'oidc.issuer_mismatch': { oauth: 'access_denied', status: 400, summary: 'the answer or ID token names another issuer' },
   'oidc.id_token_invalid': { oauth: 'access_denied', status: 400, summary: 'the ID token is missing or fails validation' },
+  'oidc.logout_token_invalid': { oauth: 'invalid_request', status: 400, summary: 'an upstream logout token failed validation (OIDC Back-Channel Logout 1.0 §2.6); nothing was ended' },
   'oidc.token_exchange_failed': { oauth: 'access_denied', status: 400, summary: 'the IdP refused the authorization code' },
   'oidc.userinfo_failed': { oauth: 'access_denied', status: 400, summary: 'the IdP userinfo request failed' },
   'oidc.claims_invalid': { oauth: 'access_denied', status: 400, summary: 'upstream claims contain NUL or ill-formed Unicode' },
@@ -126,6 +130,12 @@ export const ERROR_REGISTRY = {
   'token.grant_type_unsupported': { oauth: 'unsupported_grant_type', status: 400, summary: 'this grant_type is not supported' },
   'token.access_token_missing': { oauth: 'invalid_token', status: 401, summary: 'no bearer token was presented (the challenge then names no error, RFC 6750 §3.1)' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },
+
+  // The admin API (RFC 6750 §3.1 for its bearer token) and the account page's forms.
+  'admin.unauthorized': { oauth: 'invalid_token', status: 401, summary: 'the admin API bearer token is missing or wrong' },
+  'admin.not_found': { oauth: 'invalid_request', status: 404, summary: 'the admin API has no such resource (unknown path, or an unknown or already ended session)' },
+  'account.csrf_rejected': { oauth: 'invalid_request', status: 403, summary: 'an account form came from another site or without the token of the signed-in session' },
+  'account.session_unknown': { oauth: 'invalid_request', status: 400, summary: 'the account form names no session of the signed-in user' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A registered stable code: a key of {@link ERROR_REGISTRY}. */

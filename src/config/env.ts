@@ -10,6 +10,10 @@ import { ConfigError, type ConfigProblem, type TesseraEnv } from './types';
 
 const LOG_LEVELS: TesseraEnv['logLevel'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const KEK_PATTERN = /^[A-Za-z0-9_-]{43}=?$/;
+/** RFC 6750 §2.1 b64token: what an `Authorization: Bearer` header can carry. */
+const BEARER_TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Shortest TESSERA_ADMIN_TOKEN accepted with NODE_ENV=production (a published demo token is shorter). */
+export const ADMIN_TOKEN_MIN_PRODUCTION = 32;
 
 /**
  * The fixed development key-encryption key used when TESSERA_KEK is unset outside production.
@@ -67,6 +71,11 @@ export function loadEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Te
  * - TESSERA_LOGIN_TTL_SECONDS: integer 60..3600. TESSERA_CODE_TTL_SECONDS: integer 10..600.
  * - TESSERA_SESSION_IDLE_SECONDS: 60..86400 (default 3600); TESSERA_SESSION_ABSOLUTE_SECONDS:
  *   300..2592000 (default 43200); TESSERA_MAX_SESSIONS_PER_PRINCIPAL: 1..1000, unset = no limit.
+ * - TESSERA_ADMIN_TOKEN: optional bearer token of the admin API, RFC 6750 §2.1 b64token
+ *   characters, at most 512; at least {@link ADMIN_TOKEN_MIN_PRODUCTION} characters with
+ *   NODE_ENV=production. Only its SHA-256 is kept (`adminTokenHash`); unset = no admin API.
+ * - TESSERA_BACKCHANNEL_RETRY_SECONDS: comma-separated delays (1..86400 s each, 1 to 20 of them)
+ *   between back-channel logout attempts; unset = 5,30,120,600,3600.
  */
 export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): { value: TesseraEnv; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -102,6 +111,15 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
     }
   }
 
+  const adminToken = get('TESSERA_ADMIN_TOKEN');
+  if (adminToken !== undefined) {
+    if (!BEARER_TOKEN_PATTERN.test(adminToken) || adminToken.length > 512) {
+      problem('TESSERA_ADMIN_TOKEN', 'must be at most 512 characters of A-Z a-z 0-9 - . _ ~ + / (a bearer token, RFC 6750 §2.1)');
+    } else if (production && adminToken.length < ADMIN_TOKEN_MIN_PRODUCTION) {
+      problem('TESSERA_ADMIN_TOKEN', `must be at least ${ADMIN_TOKEN_MIN_PRODUCTION} characters when NODE_ENV=production (e.g. 32 random bytes, base64url)`);
+    }
+  }
+
   const logLevel = get('LOG_LEVEL') ?? ENV_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as string[]).includes(logLevel)) problem('LOG_LEVEL', `must be one of: ${LOG_LEVELS.join(', ')}`);
 
@@ -114,6 +132,13 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
       return fallback;
     }
     return n;
+  };
+
+  const secondsList = (name: string): number[] => {
+    const parts = (get(name) ?? '').split(',').map((p) => p.trim());
+    const ok = parts.length >= 1 && parts.length <= 20 && parts.every((p) => /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 86400);
+    if (!ok) problem(name, 'must be 1 to 20 comma-separated whole numbers of seconds, each between 1 and 86400');
+    return ok ? parts.map(Number) : [];
   };
 
   const value: TesseraEnv = {
@@ -132,6 +157,8 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
     sessionAbsoluteSeconds: int('TESSERA_SESSION_ABSOLUTE_SECONDS', ENV_DEFAULTS.sessionAbsoluteSeconds, 300, 2592000),
     ...(get('TESSERA_MAX_SESSIONS_PER_PRINCIPAL') !== undefined ? { maxSessionsPerPrincipal: int('TESSERA_MAX_SESSIONS_PER_PRINCIPAL', 0, 1, 1000) } : {}),
     authorizationCodeTtlSeconds: int('TESSERA_CODE_TTL_SECONDS', ENV_DEFAULTS.authorizationCodeTtlSeconds, 10, 600),
+    ...(adminToken !== undefined ? { adminTokenHash: sha256(adminToken) } : {}),
+    ...(get('TESSERA_BACKCHANNEL_RETRY_SECONDS') !== undefined ? { backchannelRetrySeconds: secondsList('TESSERA_BACKCHANNEL_RETRY_SECONDS') } : {}),
   };
   return { value: Object.freeze(value), problems };
 }

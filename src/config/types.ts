@@ -80,6 +80,11 @@ export interface ClientConfig {
    * Optional; error pages offer it as the way back to the app.
    */
   clientUri?: string;
+  /**
+   * Where a login initiated by a third party starts at this app (OIDC Core §4,
+   * `initiate_login_uri`): Tessera's `/login/initiate` sends the browser here with `iss`.
+   */
+  initiateLoginUri?: string;
   /** `public` clients have no secret and must use PKCE S256 (RFC 7636, OAuth 2.0 Security BCP §2.1.1). */
   type: 'confidential' | 'public';
   /** SHA-256 (base64url) of the secret resolved from `${ENV}`; the plain secret is not kept. Confidential only. */
@@ -106,6 +111,24 @@ export interface ClientConfig {
    * client's mix-up defence.
    */
   authorizationResponseIss: boolean;
+  /**
+   * Where the app may ask to be sent after RP-initiated logout (OpenID Connect RP-Initiated
+   * Logout 1.0 §3.1 `post_logout_redirect_uris`): compared exactly, character for character, with
+   * no loopback port freedom. Same URI rules as `redirectUris`. Absent: the app is never redirected
+   * after logout (the user sees Tessera's "signed out" page).
+   */
+  postLogoutRedirectUris?: string[];
+  /**
+   * The app's back-channel logout endpoint (OpenID Connect Back-Channel Logout 1.0 §2.2
+   * `backchannel_logout_uri`): https, or http on a loopback host; no fragment. Absent: the app is
+   * not notified when a session it took part in ends.
+   */
+  backchannelLogoutUri?: string;
+  /**
+   * Back-Channel Logout 1.0 §2.2 `backchannel_logout_session_required`. Present (default true)
+   * exactly when `backchannelLogoutUri` is; Tessera's logout tokens always carry `sid` anyway.
+   */
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** Environment settings, validated once at start. */
@@ -137,6 +160,17 @@ export interface TesseraEnv {
   maxSessionsPerPrincipal?: number;
   /** Authorization code lifetime, seconds. Default 60 (RFC 6749 §4.1.2 recommends at most 10 minutes). */
   authorizationCodeTtlSeconds: number;
+  /**
+   * SHA-256 (base64url) of TESSERA_ADMIN_TOKEN, the admin API's bearer token; the token itself is
+   * never kept. Absent = no admin API at all (every /admin path and /docs answer 404).
+   */
+  adminTokenHash?: string;
+  /**
+   * Back-channel logout retry schedule (TESSERA_BACKCHANNEL_RETRY_SECONDS): the delay in seconds
+   * after each failed attempt; one attempt more than delays is made. Absent: the default
+   * 5, 30, 120, 600, 3600 (six attempts over about 1 h 13 min).
+   */
+  backchannelRetrySeconds?: number[];
 }
 
 /** One problem found in a configuration file or the environment. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../common';
+import type { ReplayCache } from '../database';
 import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
 
@@ -26,9 +27,11 @@ export interface EndpointSpec {
   methods: ReadonlyArray<'GET' | 'POST'>;
   /**
    * `answer`: the IdP's answer to a login (OIDC callback, SAML ACS), handled by {@link UpstreamConnector.complete};
-   * `document`: a public document (SAML metadata, JWKS), served by {@link DocumentCapable.document}.
+   * `document`: a public document (SAML metadata, JWKS), served by {@link DocumentCapable.document};
+   * `logout`: the IdP says a user's upstream session ended (OIDC back-channel logout, SAML SLO),
+   * read by {@link UpstreamLogoutCapable.readLogout}.
    */
-  role: 'answer' | 'document';
+  role: 'answer' | 'document' | 'logout';
 }
 
 /** An HTTP request that reached one of a connector's endpoints, as plain JSON (it may be parked and replayed). */
@@ -104,6 +107,26 @@ export interface LogoutCapable {
   beginLogout(ctx: { upstreamSessionId?: string; subject: string; handle: string }): Promise<UpstreamStep>;
 }
 
+/** Which upstream session ended, as the IdP identified it: its session id, or the subject (all its sessions). */
+export interface UpstreamLogout {
+  upstreamSessionId?: string;
+  subject?: string;
+}
+
+/** Capability: the IdP tells Tessera that upstream sessions ended (OIDC Back-Channel Logout 1.0, SAML SLO). */
+export interface UpstreamLogoutCapable {
+  /**
+   * Validates the IdP's logout message at a `logout` endpoint.
+   * @throws BrokerError with a stable code when it is not a valid logout message; nothing ends then.
+   */
+  readLogout(endpoint: string, input: UpstreamInput): Promise<UpstreamLogout>;
+}
+
+/** Type guard for {@link UpstreamLogoutCapable}. */
+export function isUpstreamLogoutCapable(c: UpstreamConnector): c is UpstreamConnector & UpstreamLogoutCapable {
+  return typeof (c as Partial<UpstreamLogoutCapable>).readLogout === 'function';
+}
+
 /** Type guard for {@link DocumentCapable}. */
 export function isDocumentCapable(c: UpstreamConnector): c is UpstreamConnector & DocumentCapable {
   return typeof (c as Partial<DocumentCapable>).document === 'function';
@@ -124,6 +147,8 @@ export interface ConnectorContext {
   /** Tessera's public base URL (no trailing slash); endpoint URLs hang below it. */
   issuer: string;
   clock: Clock;
+  /** Remembers one-time values (logout token `jti`s, SAML assertion IDs) across instances. */
+  replay: ReplayCache;
 }
 
 /** Makes the connector of one provider; one factory per protocol, registered by protocol name. */

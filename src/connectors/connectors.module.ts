@@ -22,6 +22,8 @@ export {
   isDocumentCapable,
   isIdpInitiatedCapable,
   isLogoutCapable,
+  isUpstreamLogoutCapable,
+  type UpstreamLogout,
   type ConnectorSettings,
   type EndpointSpec,
   type JsonValue,

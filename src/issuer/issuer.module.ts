@@ -9,10 +9,12 @@ import { AuthorizationCodes } from './authorization-codes.service';
 import { AuthorizeController } from './authorize.controller';
 import { ClientRegistry } from './client-registry';
 import { DiscoveryController } from './discovery.controller';
+import { EndSessionController } from './end-session.controller';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
 import { UserinfoController } from './userinfo.controller';
+import { InitiateLoginController } from './initiate-login.controller';
 
 /** The entities issuer/ owns, registered by the composition root's DataSource. */
 export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
@@ -25,7 +27,7 @@ export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
  */
 @Module({
   imports: [LoginModule, TokensModule, AuditModule, LinkingModule, SessionsModule],
-  controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController],
+  controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController, EndSessionController, InitiateLoginController],
   providers: [
     ClientRegistry,
     AuthorizationCodes,

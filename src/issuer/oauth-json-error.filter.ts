@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { BrokerError, loggableError } from '../common';
 
 /** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
-const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/)/;
+const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/|federation\/[^/]+\/[^/]+\/backchannel-logout\/*$)/;
 
 /**
  * True for paths answered with OAuth JSON errors (token, userinfo, JWKS, discovery), spelled as

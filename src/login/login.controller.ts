@@ -39,6 +39,12 @@ export class LoginController {
     // HEAD is GET without a body for documents only: on an answer endpoint it would spend the login.
     const method = req.method === 'HEAD' && endpoint.spec.role === 'document' ? 'GET' : req.method;
     if (!(endpoint.spec.methods as readonly string[]).includes(method)) refuseMethod(res, endpoint.spec.methods);
+    if (endpoint.spec.role === 'logout') {
+      // OIDC Back-Channel Logout 1.0 §2.8: 200 on success; errors are JSON (see isOAuthJsonPath).
+      await this.answers.logout(endpoint, upstreamInput(req));
+      res.status(200).setHeader('Cache-Control', 'no-store').end();
+      return;
+    }
     if (endpoint.spec.role === 'document') {
       const doc = await this.answers.document(endpoint);
       res.type(doc.contentType).send(doc.body);

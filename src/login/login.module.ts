@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { LinkingModule } from '../linking/linking.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { LoginTransactionEntity } from './login-transaction.entity';
 import { LoginTransactionStore } from './login-transaction.store';
 import { LoginController } from './login.controller';
@@ -17,7 +18,7 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity];
  * root). Exports {@link LoginService}.
  */
 @Module({
-  imports: [AuditModule, ConnectorsModule, LinkingModule],
+  imports: [AuditModule, ConnectorsModule, LinkingModule, SessionsModule],
   controllers: [LoginController],
   providers: [LoginTransactionStore, LoginService, UpstreamAnswers],
   exports: [LoginService],

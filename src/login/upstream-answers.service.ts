@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditSink } from '../audit/audit.module';
 import { AuthorizationPort } from '../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random, sha256, storableDeep, type ErrorCode } from '../common';
-import { ConnectorRegistry, isDocumentCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
+import { SessionService } from '../sessions/sessions.module';
+import { ConnectorRegistry, isDocumentCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
 import { mapIdentity } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
 import type { LoginTransactionEntity } from './login-transaction.entity';
@@ -43,6 +44,7 @@ export class UpstreamAnswers {
     @Inject(LinkingService) private readonly linking: LinkingService,
     @Inject(AuthorizationPort) private readonly authorization: AuthorizationPort,
     @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
   /**
@@ -56,6 +58,27 @@ export class UpstreamAnswers {
     const spec = Object.prototype.hasOwnProperty.call(connector.endpoints, name) ? connector.endpoints[name] : undefined;
     if (!spec) throw new BrokerError('login.endpoint_unknown', `provider ${providerId} has no endpoint ${name}`);
     return { connector, name, spec };
+  }
+
+  /**
+   * An upstream logout message at a `logout` endpoint (OIDC Back-Channel Logout 1.0 §2.5): the
+   * connector validates it, then every matching broker session ends through the sessions
+   * module's one end path (which notifies the apps of those sessions).
+   * @returns how many broker sessions ended.
+   * @throws BrokerError from the connector when the message is not valid; nothing ends then.
+   */
+  async logout(e: ResolvedEndpoint, input: UpstreamInput): Promise<number> {
+    if (e.spec.role !== 'logout' || !isUpstreamLogoutCapable(e.connector)) throw new BrokerError('login.endpoint_unknown', `${e.name} takes no logout messages`);
+    const providerId = e.connector.providerId;
+    try {
+      const logout = await e.connector.readLogout(e.name, input);
+      const ended = await this.sessions.endByUpstream(providerId, logout);
+      await this.audit.record({ type: 'upstream.logout', outcome: 'success', providerId, details: { sessions: ended.map((r) => r.sid), by: logout.upstreamSessionId ? 'sid' : 'sub' } });
+      return ended.length;
+    } catch (err) {
+      if (err instanceof BrokerError) await this.audit.record({ type: 'upstream.logout', outcome: 'failure', reason: err.code, providerId, details: { detail: err.detail } });
+      throw err;
+    }
   }
 
   /** Serves a `document` endpoint. @throws BrokerError `login.endpoint_unknown` when the connector serves no documents. */
@@ -158,9 +181,11 @@ export class UpstreamAnswers {
     const seen = await this.transactions.find(key);
     let code: ErrorCode;
     if (!seen || (providerId !== undefined && seen.providerId !== providerId)) code = ErrorCodes.transactionUnknown;
-    else if (step === 'claim' && !sameBrowser(seen, binding)) code = ErrorCodes.transactionBindingMismatch;
+    // An answer already used is a replay whichever browser brings it (the first browser's binding
+    // cookie is gone once its login finished); an unused one from the wrong browser is a mismatch.
     else if (seen.consumedAt || (step === 'park' && seen.parkedHash)) code = 'login.transaction_replayed';
     else if (seen.expiresAt <= this.clock.now()) code = ErrorCodes.transactionExpired;
+    else if (step === 'claim' && !sameBrowser(seen, binding)) code = ErrorCodes.transactionBindingMismatch;
     else code = 'login.transaction_state_invalid';
     await this.audit.record({
       type: 'upstream.callback',

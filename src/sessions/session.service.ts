@@ -151,6 +151,27 @@ export class SessionService {
     return reports;
   }
 
+  /**
+   * The upstream IdP ended a session (OIDC Back-Channel Logout, later SAML SLO): ends every live
+   * broker session of `providerId` with that upstream session id, or — when the IdP named only
+   * the subject — every live session of that upstream subject (reason `upstream_logout`).
+   * @returns the reports (empty when nothing matched).
+   */
+  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; subject?: string }): Promise<SessionEndReport[]> {
+    const where = logout.upstreamSessionId !== undefined
+      ? { providerId, upstreamSessionId: logout.upstreamSessionId, endedAt: IsNull() }
+      : logout.subject !== undefined
+        ? { providerId, upstreamSubject: logout.subject, endedAt: IsNull() }
+        : undefined;
+    if (!where) return [];
+    const reports: SessionEndReport[] = [];
+    for (const s of await this.repo().find({ where })) {
+      const r = await this.end(s.id, 'upstream_logout');
+      if (r) reports.push(r);
+    }
+    return reports;
+  }
+
   private async enforceLimit(principalId: string): Promise<void> {
     const max = this.settings.maxPerPrincipal;
     if (max === undefined) return;

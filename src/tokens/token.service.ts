@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, compactVerify, jwtVerify, type JWTPayload } from 'jose';
 import { BrokerError, Clock, ErrorCodes, Random } from '../common';
 import { KeyStore, type SigningAlg } from './key-store.service';
 
@@ -57,6 +57,32 @@ export interface AccessTokenClaims extends JWTPayload {
   /** The broker session, when the token was issued in one. */
   sid?: string;
 }
+
+/** Input for a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). */
+export interface LogoutTokenInput {
+  /** `aud`: the client notified. */
+  clientId: string;
+  /** `sub`: the principal. */
+  sub: string;
+  /** `sid`: the ended broker session. */
+  sid: string;
+  /** The client's ID token algorithm. */
+  alg: SigningAlg;
+}
+
+/** What an `id_token_hint` tells, once verified (OpenID Connect RP-Initiated Logout 1.0 §2). */
+export interface IdTokenHint {
+  sub: string;
+  /** `aud`, always as a list. */
+  aud: string[];
+  azp?: string;
+  sid?: string;
+}
+
+/** Back-Channel Logout 1.0 §2.4: the `events` member that makes a JWT a logout token. */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** Seconds a logout token is valid: long enough for one delivery, short against replay (§2.4 recommends at most two minutes). */
+const LOGOUT_TOKEN_LIFETIME_SECONDS = 120;
 
 /**
  * Mints and verifies Tessera's own tokens with the keys of {@link KeyStore}.
@@ -120,6 +146,52 @@ export class TokenService {
       .setIssuedAt(now)
       .setExpirationTime(now + input.lifetimeSeconds)
       .sign(key.privateKey);
+  }
+
+  /**
+   * Signs a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4): header `typ: logout+jwt`
+   * (§2.4, so it can never pass for an ID token), `iss`, `aud` = the client, `iat`, `exp` two
+   * minutes later, a fresh `jti`, `sub`, `sid`, and `events` with the back-channel logout event;
+   * never a `nonce` (§2.4 forbids it). Signed with the current key for the client's algorithm.
+   */
+  async mintLogoutToken(input: LogoutTokenInput): Promise<string> {
+    const key = this.keys.signingKey(input.alg);
+    const now = this.clock.nowSeconds();
+    return new SignJWT({ sid: input.sid, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'logout+jwt' })
+      .setIssuer(this.settings.issuer)
+      .setSubject(input.sub)
+      .setAudience(input.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + LOGOUT_TOKEN_LIFETIME_SECONDS)
+      .setJti(this.random.token(16))
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Verifies an `id_token_hint` (OpenID Connect RP-Initiated Logout 1.0 §2, §4): signed by one of
+   * Tessera's published keys (RS256 or ES256), `iss` is Tessera, the header `typ` is `JWT` (so an
+   * access token, `at+jwt`, or a logout token, `logout+jwt`, is no hint), with `sub` and `aud`.
+   * Expiry is not checked: §4 asks OPs to accept expired ID tokens as hints.
+   * @returns the hint's facts, or undefined for anything else (a forged hint counts as absent).
+   */
+  async verifyIdTokenHint(token: string): Promise<IdTokenHint | undefined> {
+    try {
+      const { payload, protectedHeader } = await compactVerify(token, this.keys.verificationKeys(), { algorithms: ['RS256', 'ES256'] });
+      if (protectedHeader.typ !== 'JWT') return undefined;
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      if (claims.iss !== this.settings.issuer || typeof claims.sub !== 'string' || claims.sub === '') return undefined;
+      const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) && claims.aud.every((a) => typeof a === 'string') ? (claims.aud as string[]) : [];
+      if (aud.length === 0) return undefined;
+      return {
+        sub: claims.sub,
+        aud,
+        ...(typeof claims.azp === 'string' ? { azp: claims.azp } : {}),
+        ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   /**

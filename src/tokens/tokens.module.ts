@@ -14,4 +14,4 @@ export const TOKENS_ENTITIES = [SigningKeyEntity];
 export class TokensModule {}
 
 export { KeyStore, KEY_STORE_SETTINGS, type SigningAlg, type KeyStoreSettings } from './key-store.service';
-export { TokenService, TOKEN_SETTINGS, type TokenSettings, type AccessTokenClaims } from './token.service';
+export { TokenService, TOKEN_SETTINGS, BACKCHANNEL_LOGOUT_EVENT, type TokenSettings, type AccessTokenClaims, type LogoutTokenInput, type IdTokenHint } from './token.service';

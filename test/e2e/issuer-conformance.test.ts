@@ -23,7 +23,7 @@ beforeAll(async () => {
   h = await startHarness({
     extraUpstreamIdps: [{ id: 'partner' }],
     extraClients: [
-      { id: 'native', redirectUris: [NATIVE_REDIRECT], clientUri: 'https://native.example/home' },
+      { id: 'native', redirectUris: [NATIVE_REDIRECT], clientUri: 'https://native.example/home', initiateLoginUri: 'https://native.example/login' },
       { id: 'browser-app', redirectUris: [CHROMIUM_REDIRECT] },
       { id: 'no-iss', redirectUris: [APP_REDIRECT], authorizationResponseIss: false },
     ],
@@ -101,6 +101,26 @@ describe('authorizationResponseIss: false omits the RFC 9207 iss for relying par
     const withIss = await appAuthorizationRequest(h.app, APP_REDIRECT, { prompt: 'none' });
     const res2 = await fetch(withIss.url, { redirect: 'manual' });
     expect(new URL(res2.headers.get('location')!).searchParams.get('iss')).toBe(h.issuer);
+  });
+});
+
+describe('OIDC Core §4: third-party-initiated login', () => {
+  it('GET /login/initiate sends the browser to the app’s initiateLoginUri with iss and its own target_link_uri', async () => {
+    const res = await fetch(`${h.issuer}/login/initiate?client_id=native&target_link_uri=${encodeURIComponent('https://native.example/reports')}`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get('location')!);
+    expect(to.origin + to.pathname).toBe('https://native.example/login');
+    expect(to.searchParams.get('iss')).toBe(h.issuer);
+    expect(to.searchParams.get('target_link_uri')).toBe('https://native.example/reports');
+  });
+
+  it('a client without initiateLoginUri, or an unknown one, gets a page — never a redirect', async () => {
+    for (const q of ['client_id=app', 'client_id=nobody', '']) {
+      const res = await fetch(`${h.issuer}/login/initiate?${q}`, { redirect: 'manual' });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      await res.arrayBuffer();
+    }
   });
 });
 

@@ -52,9 +52,12 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
   connectors: ['linking', 'tokens', 'sessions'],
 };
 
-/** Names a "port only" edge may import from each module (the port, its values, the Nest module class). */
+/**
+ * Names a "port only" edge may import from each module (the port, its values, the Nest module
+ * class). audit/ has two ports: AuditSink to write, AuditReader to read (the admin API).
+ */
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
-  audit: ['AuditSink', 'AuditEventInput', 'AuditModule'],
+  audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
   authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest'],
   linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'LinkingModule'],
 };

@@ -63,9 +63,18 @@ export interface HarnessOptions {
     redirectUris: string[];
     idTokenSignedResponseAlg?: 'RS256' | 'ES256';
     clientUri?: string;
+    /** The file's `initiateLoginUri` (OIDC Core §4). */
+    initiateLoginUri?: string;
     authorizationResponseIss?: boolean;
     /** The file's `tokenEndpointAuthMethods` (default: unset, i.e. basic and post). */
     tokenEndpointAuthMethods?: Array<'client_secret_basic' | 'client_secret_post'>;
+    /** The file's `idTokenLifetimeSeconds` (e.g. 1, to present an expired ID token). */
+    idTokenLifetimeSeconds?: number;
+    /** The file's `postLogoutRedirectUris` (RP-Initiated Logout 1.0 §3.1). */
+    postLogoutRedirectUris?: string[];
+    /** The file's `backchannelLogoutUri` and `backchannelLogoutSessionRequired` (Back-Channel Logout 1.0 §2.2). */
+    backchannelLogoutUri?: string;
+    backchannelLogoutSessionRequired?: boolean;
   }>;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
@@ -80,6 +89,8 @@ export interface HarnessOptions {
   authorization?: AuthorizationPort;
   /** More environment settings for Tessera (e.g. TESSERA_MAX_SESSIONS_PER_PRINCIPAL). */
   env?: Record<string, string>;
+  /** Register Tessera's back-channel logout endpoint at the main upstream IdP (OIDC Back-Channel Logout 1.0). */
+  upstreamBackchannelLogout?: boolean;
 }
 
 /** The lines of an OIDC providers/<id>.yaml as an operator writes it. */
@@ -112,7 +123,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     // The upstream's own complaints (e.g. a forged code in an attack test) are expected noise.
     log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
     clients: [
-      { client_id: 'tessera', client_secret: upstreamSecret, redirect_uris: [`${issuer}/federation/oidc/upstream/callback`] },
+      {
+        client_id: 'tessera',
+        client_secret: upstreamSecret,
+        redirect_uris: [`${issuer}/federation/oidc/upstream/callback`],
+        ...(opts.upstreamBackchannelLogout ? { backchannel_logout_uri: `${issuer}/federation/oidc/upstream/backchannel-logout` } : {}),
+      },
       ...(opts.extraUpstreamClients ?? []),
     ],
   });
@@ -173,8 +189,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         `clientSecret: \${E2E_CLIENT_SECRET_${i}}`,
         ...(c.idTokenSignedResponseAlg ? [`idTokenSignedResponseAlg: ${c.idTokenSignedResponseAlg}`] : []),
         ...(c.clientUri ? [`clientUri: ${c.clientUri}`] : []),
+        ...(c.initiateLoginUri ? [`initiateLoginUri: ${c.initiateLoginUri}`] : []),
         ...(c.authorizationResponseIss !== undefined ? [`authorizationResponseIss: ${c.authorizationResponseIss}`] : []),
         ...(c.tokenEndpointAuthMethods ? [`tokenEndpointAuthMethods: [${c.tokenEndpointAuthMethods.join(', ')}]`] : []),
+        ...(c.idTokenLifetimeSeconds !== undefined ? [`idTokenLifetimeSeconds: ${c.idTokenLifetimeSeconds}`] : []),
+        ...(c.postLogoutRedirectUris ? [`postLogoutRedirectUris: [${c.postLogoutRedirectUris.map((u) => JSON.stringify(u)).join(', ')}]`] : []),
+        ...(c.backchannelLogoutUri ? [`backchannelLogoutUri: ${JSON.stringify(c.backchannelLogoutUri)}`] : []),
+        ...(c.backchannelLogoutSessionRequired !== undefined ? [`backchannelLogoutSessionRequired: ${c.backchannelLogoutSessionRequired}`] : []),
       ].join('\n'),
     );
   });

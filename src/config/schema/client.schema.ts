@@ -46,7 +46,11 @@ export class ClientFileDto {
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) accessTokenLifetimeSeconds?: number;
   @IsOptional() @IsInt(LIFETIME) @Min(1, LIFETIME) @Max(3600, LIFETIME) idTokenLifetimeSeconds?: number;
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientUri?: string;
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) initiateLoginUri?: string;
   @IsOptional() @IsBoolean(BOOLEAN) authorizationResponseIss?: boolean;
+  @IsOptional() @IsList({ nonEmpty: true }) postLogoutRedirectUris?: string[];
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) backchannelLogoutUri?: string;
+  @IsOptional() @IsBoolean(BOOLEAN) backchannelLogoutSessionRequired?: boolean;
 }
 
 /**
@@ -58,7 +62,12 @@ export class ClientFileDto {
  *   carries it, and a scope the client may not ask for is refused); a `public` client has no
  *   clientSecret, authenticates with `none` only and cannot turn PKCE off (RFC 7636, OAuth 2.0
  *   Security BCP §2.1.1); a `confidential` client needs clientSecret and cannot use `none`;
- *   `clientUri` passes `checkWebPageUrl` (RFC 7591 §2 client_uri: https, or http on loopback).
+ *   `clientUri` passes `checkWebPageUrl` (RFC 7591 §2 client_uri: https, or http on loopback);
+ *   so does `initiateLoginUri` (OIDC Core §4, Registration §2 initiate_login_uri);
+ *   every `postLogoutRedirectUris` entry passes `checkRedirectUri` and appears once (RP-Initiated
+ *   Logout 1.0 §3.1: matched exactly, so the loopback port freedom of redirectUris does not apply);
+ *   `backchannelLogoutUri` passes `checkWebPageUrl` and has no fragment (Back-Channel Logout 1.0
+ *   §2.2). `backchannelLogoutSessionRequired` without `backchannelLogoutUri` is a warning.
  * - Lists: see ./list.ts (one reason per mistake); grantTypes can only be [authorization_code],
  *   idTokenSignedResponseAlg only an algorithm Tessera has a key for, lifetimes 1..3600 s.
  * - The resolved secret is replaced by `clientSecretHash` = sha256 base64url (DESIGN.md §5).
@@ -106,8 +115,27 @@ export function buildClient(
     const reason = checkWebPageUrl(dto.clientUri);
     if (reason) problems.add('clientUri', reason);
   }
+  if (typeof dto.initiateLoginUri === 'string' && !problems.has('initiateLoginUri')) {
+    const reason = checkWebPageUrl(dto.initiateLoginUri);
+    if (reason) problems.add('initiateLoginUri', reason);
+  }
+  if (Array.isArray(dto.postLogoutRedirectUris) && !problems.has('postLogoutRedirectUris')) {
+    const seen = new Set<string>();
+    dto.postLogoutRedirectUris.forEach((uri, i) => {
+      const reason = seen.has(uri) ? LISTED_TWICE : checkRedirectUri(uri);
+      if (reason) problems.add(`postLogoutRedirectUris[${i}]`, reason);
+      seen.add(uri);
+    });
+  }
+  if (typeof dto.backchannelLogoutUri === 'string' && !problems.has('backchannelLogoutUri')) {
+    const reason = dto.backchannelLogoutUri.includes('#') ? 'must not contain a fragment (Back-Channel Logout 1.0 §2.2)' : checkWebPageUrl(dto.backchannelLogoutUri);
+    if (reason) problems.add('backchannelLogoutUri', reason);
+  }
   if (problems.size > 0) return { problems: problems.toArray(), warnings: [] };
   const warnings: FieldProblem[] = [];
+  if (dto.backchannelLogoutSessionRequired !== undefined && dto.backchannelLogoutUri === undefined) {
+    warnings.push({ field: 'backchannelLogoutSessionRequired', reason: 'has no effect without backchannelLogoutUri' });
+  }
   if (dto.authorizationResponseIss === false) {
     warnings.push({
       field: 'authorizationResponseIss',
@@ -122,6 +150,7 @@ export function buildClient(
     displayName: dto.displayName,
     type: dto.type,
     ...(dto.clientUri !== undefined ? { clientUri: dto.clientUri } : {}),
+    ...(dto.initiateLoginUri !== undefined ? { initiateLoginUri: dto.initiateLoginUri } : {}),
     ...(dto.clientSecret !== undefined ? { clientSecretHash: sha256(dto.clientSecret) } : {}),
     tokenEndpointAuthMethods: isPublic
       ? ['none']
@@ -134,6 +163,10 @@ export function buildClient(
     accessTokenLifetimeSeconds: dto.accessTokenLifetimeSeconds ?? CLIENT_DEFAULTS.accessTokenLifetimeSeconds,
     idTokenLifetimeSeconds: dto.idTokenLifetimeSeconds ?? CLIENT_DEFAULTS.idTokenLifetimeSeconds,
     authorizationResponseIss: dto.authorizationResponseIss ?? true,
+    ...(dto.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: [...dto.postLogoutRedirectUris] } : {}),
+    ...(dto.backchannelLogoutUri !== undefined
+      ? { backchannelLogoutUri: dto.backchannelLogoutUri, backchannelLogoutSessionRequired: dto.backchannelLogoutSessionRequired ?? true }
+      : {}),
   };
   return { item, problems: [], warnings };
 }

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
+import * as jose from 'jose';
 import * as client from 'openid-client';
 import { BrokerError, Clock, ErrorCodes, isStorableDeep } from '../../common';
 import type { OidcProviderSettings, ProviderConfigOf } from '../../config';
+import type { ReplayCache } from '../../database';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import {
   federationUrl,
@@ -12,16 +14,21 @@ import {
   type EndpointSpec,
   type UpstreamConnector,
   type UpstreamInput,
+  type UpstreamLogout,
+  type UpstreamLogoutCapable,
 } from '../connector';
 import { claimsToAttributes } from './claims.rules';
+import { validateLogoutToken } from './logout-token';
 import { describeError, mapOidcError } from './errors';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;
 /** Seconds of clock difference tolerated with the upstream IdP (DESIGN.md §4 clockSkewSeconds default). */
 const CLOCK_SKEW_SECONDS = 60;
-/** The one endpoint an OIDC provider has: where its authorization response arrives. */
+/** Where the provider's authorization response arrives. */
 const CALLBACK = 'callback';
+/** Where the provider posts logout tokens (OIDC Back-Channel Logout 1.0 §2.5). */
+const BACKCHANNEL_LOGOUT = 'backchannel-logout';
 
 /** What the OIDC connector keeps with the login transaction between begin and complete. Times in seconds. */
 export type OidcLoginState = {
@@ -39,7 +46,7 @@ export type OidcLoginState = {
 export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
   readonly protocol = 'oidc' as const;
   create(provider: ProviderConfigOf<'oidc'>, ctx: ConnectorContext): OidcConnector {
-    return new OidcConnector(provider, ctx.issuer, ctx.clock);
+    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay);
   }
 }
 
@@ -51,23 +58,28 @@ export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
  * The answer arrives at `callback`: as a redirect (GET, `responseMode: query`) or as a cross-site
  * POST (`responseMode: form_post`, OAuth 2.0 Form Post Response Mode) — only the configured one.
  */
-export class OidcConnector implements UpstreamConnector<OidcLoginState> {
+export class OidcConnector implements UpstreamConnector<OidcLoginState>, UpstreamLogoutCapable {
   readonly protocol = 'oidc' as const;
   readonly providerId: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
   private readonly settings: OidcProviderSettings;
   private readonly log: Logger;
   private configuration?: Promise<client.Configuration>;
+  private keys?: jose.JWTVerifyGetKey;
 
   constructor(
     private readonly provider: ProviderConfigOf<'oidc'>,
     private readonly issuer: string,
     private readonly clock: Clock,
+    private readonly replay: ReplayCache,
   ) {
     this.providerId = provider.id;
     this.settings = provider.oidc;
     this.log = new Logger(`connector.oidc.${provider.id}`);
-    this.endpoints = { [CALLBACK]: { methods: [this.settings.responseMode === 'form_post' ? 'POST' : 'GET'], role: 'answer' } };
+    this.endpoints = {
+      [CALLBACK]: { methods: [this.settings.responseMode === 'form_post' ? 'POST' : 'GET'], role: 'answer' },
+      [BACKCHANNEL_LOGOUT]: { methods: ['POST'], role: 'logout' },
+    };
   }
 
   endpointUrl(name: string): string {
@@ -157,6 +169,31 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState> {
       },
       initiatedBy: 'sp',
     };
+  }
+
+  /**
+   * An upstream logout token (OIDC Back-Channel Logout 1.0 §2.5–2.6), validated against the
+   * provider's published keys; its `jti` is single use on every instance.
+   * @throws BrokerError `oidc.logout_token_invalid`, `upstream.unreachable` (keys or discovery).
+   */
+  async readLogout(endpoint: string, input: UpstreamInput): Promise<UpstreamLogout> {
+    const token = endpoint === BACKCHANNEL_LOGOUT && input.method === 'POST' ? input.body.logout_token : undefined;
+    if (!token) throw new BrokerError('oidc.logout_token_invalid', 'logout_token missing');
+    const config = await this.discovered();
+    const jwksUri = config.serverMetadata().jwks_uri;
+    if (!jwksUri) throw new BrokerError('oidc.logout_token_invalid', 'the provider publishes no keys');
+    this.keys ??= jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: UPSTREAM_TIMEOUT_SECONDS * 1000 });
+    const logout = await validateLogoutToken(token, {
+      issuer: config.serverMetadata().issuer,
+      clientId: this.settings.clientId,
+      keys: this.keys,
+      clockToleranceSeconds: CLOCK_SKEW_SECONDS,
+      now: this.clock.now(),
+    });
+    if (!(await this.replay.firstUse('oidc.logout_token', `${this.providerId}:${logout.jti}`, logout.expiresAt))) {
+      throw new BrokerError('oidc.logout_token_invalid', 'logout token replayed');
+    }
+    return { ...(logout.upstreamSessionId ? { upstreamSessionId: logout.upstreamSessionId } : {}), ...(logout.subject ? { subject: logout.subject } : {}) };
   }
 
   /** The authorization response parameters: the query of a redirect, the form of a form_post. */

@@ -149,12 +149,6 @@ export function apacheMissing(): string | undefined {
   return undefined;
 }
 
-/** The installed Debian package version, e.g. `2.4.12.3-2+deb12u5`, or undefined. */
-export function debianVersion(pkg: string): string | undefined {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout ? r.stdout : undefined;
-}
-
 /** A running httpd. */
 export interface RunningApache {
   root: string;
@@ -163,6 +157,7 @@ export interface RunningApache {
   close(): Promise<void>;
 }
 
+/** Resolves when 127.0.0.1:`port` accepts a connection; rejects when `child` exits or `deadline` (ms epoch) passes. */
 function waitForPort(port: number, deadline: number, child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     const attempt = () => {

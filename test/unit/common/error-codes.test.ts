@@ -38,13 +38,16 @@ const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> 
   authorize: { section: 'RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6', allowed: AUTHORIZE },
   login: { section: 'RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6', allowed: AUTHORIZE },
   upstream: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied', 'temporarily_unavailable'] },
-  oidc: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
+  // access_denied at the app's redirect_uri; invalid_request answers an upstream logout token (OIDC Back-Channel Logout 1.0 §2.8).
+  oidc: { section: 'RFC 6749 §4.1.2.1, OIDC Back-Channel Logout 1.0 §2.8', allowed: ['access_denied', 'invalid_request'] },
   saml: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
   mapping: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
   linking: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied', 'server_error'] },
   authorization: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
   config: { section: 'RFC 6749 §4.1.2.1', allowed: ['server_error'] },
   token: { section: 'RFC 6749 §5.2, RFC 6750 §3.1', allowed: [...TOKEN, ...RESOURCE] },
+  admin: { section: 'RFC 6750 §3.1', allowed: RESOURCE },
+  account: { section: 'RFC 6749 §4.1.2.1', allowed: ['invalid_request'] },
 };
 
 const ENTRIES = (Object.entries(ERROR_REGISTRY) as Array<[ErrorCode, ErrorSpec]>).map(([code, spec]) => [OAUTH_ERRORS[spec.oauth]?.section ?? '(no RFC section)', code, spec] as const);

@@ -1,0 +1,35 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
+import { AuditModule } from '../audit/audit.module';
+import { LinkingModule } from '../linking/linking.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { AdminFallbackController, AdminSessionsController } from './admin-sessions.controller';
+import { AdminTokenGuard } from './admin-token.guard';
+import { mountAdminDocs } from './openapi';
+
+/**
+ * The admin API (DESIGN.md §2 `admin/`): today the broker sessions of issue 7 items 4 and 9,
+ * under `/admin/v1`, behind `Authorization: Bearer <TESSERA_ADMIN_TOKEN>`, documented with OpenAPI
+ * at `/docs` and `/docs-json`. Needs the `ADMIN_SETTINGS` slice; the composition root imports
+ * this module only when TESSERA_ADMIN_TOKEN is set, so without it neither the API nor its
+ * documentation exists. Exports nothing.
+ */
+@Module({
+  imports: [SessionsModule, AuditModule, LinkingModule],
+  // The fallback answers every other /admin path: it must come last.
+  controllers: [AdminSessionsController, AdminFallbackController],
+  providers: [AdminTokenGuard],
+})
+export class AdminModule implements OnModuleInit {
+  constructor(
+    @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
+    @Inject(ModulesContainer) private readonly modules: ModulesContainer,
+  ) {}
+
+  /** Mounts the OpenAPI documentation of this module's controllers. */
+  onModuleInit(): void {
+    mountAdminDocs(this.host, this.modules, [AdminModule]);
+  }
+}
+
+export { ADMIN_SETTINGS, type AdminSettings } from './admin.settings';
