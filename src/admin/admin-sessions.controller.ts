@@ -19,7 +19,7 @@ import { SessionService } from '../sessions/sessions.module';
 import { AdminErrorDto, AdminSessionDetailDto, AdminSessionListDto, EndAllReportDto } from './admin.dto';
 import { AdminJsonErrorFilter } from './admin-json-error.filter';
 import { AdminTokenGuard } from './admin-token.guard';
-import { adminSessionView, endReportView, logoutReportView, newestFirst } from './admin-views.rules';
+import { adminSessionView, endReportView, logoutReportView, newestFirst, notificationsView } from './admin-views.rules';
 
 /** `ParseUUIDPipe`: a path id that is not a UUID is a 400 `request.invalid`, never a database error. */
 const UUID = new ParseUUIDPipe();
@@ -82,7 +82,13 @@ export class AdminSessionsController {
     const session = await this.sessions.get(sid);
     if (!session) throw new BrokerError('admin.not_found', 'no such session');
     const [ended] = session.endedAt === undefined ? [] : await this.audit.eventsFor({ type: 'session.ended', sid, limit: 1 });
-    return { ...adminSessionView(session, this.clock.nowSeconds()), logoutReport: ended ? logoutReportView(ended) : null };
+    if (!ended) return { ...adminSessionView(session, this.clock.nowSeconds()), logoutReport: null };
+    const events = [];
+    for (const type of ['logout.backchannel_queued', 'logout.backchannel_delivered', 'logout.backchannel_failed', 'upstream.logout_started']) {
+      events.push(...(await this.audit.eventsFor({ type, sid, limit: 100 })));
+    }
+    const notified = notificationsView(session.clients, events, session.endReason ?? null);
+    return { ...adminSessionView(session, this.clock.nowSeconds()), logoutReport: { ...logoutReportView(ended), notifications: notified.clients, upstream: notified.upstream } };
   }
 
   /** `DELETE /admin/v1/sessions/{id}`: 204, or 404 when unknown or already ended. */

@@ -105,3 +105,48 @@ export function logoutReportView(event: { occurredAt: Date; reason?: string; det
 export function endReportView(r: SessionEndReport): EndReportView {
   return { sid: r.sid, principalId: r.principalId, reason: r.reason, endedAt: isoOfSeconds(r.endedAt), clients: [...r.clients] };
 }
+
+/** How one client of an ended session was told (OIDC Back-Channel Logout 1.0), from the audit trail. */
+export interface ClientNotificationView {
+  clientId: string;
+  /** `delivered`, `failed` (given up), `pending` (retrying), or `not_registered` (no backchannelLogoutUri). */
+  result: 'delivered' | 'failed' | 'pending' | 'not_registered';
+  attempts: number;
+  /** The HTTP status of the last attempt, when there was an answer. */
+  lastStatus: number | null;
+}
+
+/** One audit event as the report reads it. */
+export interface ReportEvent {
+  type: string;
+  clientId?: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The notification part of a logout report (issue 7 item 9): per client of the session, the
+ * outcome of its back-channel logout (latest attempt wins; a final failure is `failed`, a
+ * non-final one `pending`), clients without a back-channel URI as `not_registered`, and whether
+ * the upstream IdP was told (RP-initiated logout continued there) or was the one that ended it.
+ * Pure; events in any order.
+ */
+export function notificationsView(clients: readonly string[], events: readonly ReportEvent[], endReason: string | null): { clients: ClientNotificationView[]; upstream: 'told' | 'ended_by_upstream' | 'not_told' } {
+  const byClient = new Map<string, ClientNotificationView>();
+  for (const c of clients) byClient.set(c, { clientId: c, result: 'pending', attempts: 0, lastStatus: null });
+  let upstreamTold = false;
+  for (const e of events) {
+    if (e.type === 'logout.backchannel_queued') {
+      const skipped = Array.isArray(e.details.withoutBackchannelUri) ? e.details.withoutBackchannelUri.filter((c): c is string => typeof c === 'string') : [];
+      for (const c of skipped) byClient.set(c, { clientId: c, result: 'not_registered', attempts: 0, lastStatus: null });
+    } else if ((e.type === 'logout.backchannel_delivered' || e.type === 'logout.backchannel_failed') && e.clientId) {
+      const attempt = typeof e.details.attempt === 'number' ? e.details.attempt : 0;
+      const prev = byClient.get(e.clientId) ?? { clientId: e.clientId, result: 'pending' as const, attempts: 0, lastStatus: null };
+      if (attempt < prev.attempts) continue;
+      const result = e.type === 'logout.backchannel_delivered' ? 'delivered' : e.details.final === true ? 'failed' : 'pending';
+      byClient.set(e.clientId, { clientId: e.clientId, result, attempts: attempt, lastStatus: typeof e.details.status === 'number' ? e.details.status : null });
+    } else if (e.type === 'upstream.logout_started') {
+      upstreamTold = true;
+    }
+  }
+  return { clients: [...byClient.values()], upstream: endReason === 'upstream_logout' ? 'ended_by_upstream' : upstreamTold ? 'told' : 'not_told' };
+}

@@ -58,8 +58,12 @@ export class LogoutReportDto implements LogoutReportView {
   reason!: string | null;
   @ApiProperty({ type: [String], description: 'The clients of the session when it ended.' })
   clients!: string[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The audit event details as written: which clients were notified with what result, which upstream was told.' })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The session.ended audit event details as written.' })
   details!: Record<string, unknown>;
+  @ApiProperty({ description: 'Per client of the session: how its back-channel logout went (delivered, failed, pending, not_registered), attempts, last HTTP status.', type: 'array', items: { type: 'object' } })
+  notifications!: Array<{ clientId: string; result: string; attempts: number; lastStatus: number | null }>;
+  @ApiProperty({ enum: ['told', 'ended_by_upstream', 'not_told'], description: 'Whether the upstream IdP was told (logout continued there) or was the one that ended the session.' })
+  upstream!: string;
 }
 
 /** One session with its logout report (null while the session has not ended). */

@@ -27,6 +27,12 @@ export interface OidcProviderSettings {
    * Form Post Response Mode: an auto-submitted cross-site POST). Default query.
    */
   responseMode: 'query' | 'form_post';
+  /**
+   * Continue RP-initiated logout at this provider's `end_session_endpoint` (RP-Initiated Logout
+   * 1.0) and come back. Register `<issuer>/federation/oidc/<id>/logout-return` as a
+   * post-logout redirect URI at the IdP first. Default false.
+   */
+  upstreamLogout: boolean;
 }
 
 /**

@@ -29,9 +29,10 @@ export interface EndpointSpec {
    * `answer`: the IdP's answer to a login (OIDC callback, SAML ACS), handled by {@link UpstreamConnector.complete};
    * `document`: a public document (SAML metadata, JWKS), served by {@link DocumentCapable.document};
    * `logout`: the IdP says a user's upstream session ended (OIDC back-channel logout, SAML SLO),
-   * read by {@link UpstreamLogoutCapable.readLogout}.
+   * read by {@link UpstreamLogoutCapable.readLogout};
+   * `logout-return`: the browser comes back from the IdP's logout ({@link LogoutCapable}).
    */
-  role: 'answer' | 'document' | 'logout';
+  role: 'answer' | 'document' | 'logout' | 'logout-return';
 }
 
 /** An HTTP request that reached one of a connector's endpoints, as plain JSON (it may be parked and replayed). */
@@ -101,10 +102,16 @@ export interface IdpInitiatedCapable {
   completeUnsolicited(endpoint: string, input: UpstreamInput): Promise<UpstreamAssertion>;
 }
 
-/** Capability: ends the upstream session (SAML SLO, OIDC RP-initiated logout). */
+/** Capability: ends the upstream session through the browser (OIDC RP-Initiated Logout, SAML SLO). */
 export interface LogoutCapable {
-  /** Where to send the browser to end the upstream session identified by `upstreamSessionId`. */
-  beginLogout(ctx: { upstreamSessionId?: string; subject: string; handle: string }): Promise<UpstreamStep>;
+  /**
+   * Where to send the browser to end the upstream session, carrying `handle` so the way back
+   * ({@link logoutReturnHandle}) finds the logout it belongs to.
+   * @returns undefined when this IdP offers no such logout (then nothing is sent upstream).
+   */
+  beginLogout(ctx: { upstreamSessionId?: string; subject?: string; handle: string }): Promise<UpstreamStep | undefined>;
+  /** Reads the handle out of the browser's return at a `logout-return` endpoint, or undefined. */
+  logoutReturnHandle(endpoint: string, input: UpstreamInput): string | undefined;
 }
 
 /** Which upstream session ended, as the IdP identified it: its session id, or the subject (all its sessions). */
@@ -139,7 +146,7 @@ export function isIdpInitiatedCapable(c: UpstreamConnector): c is UpstreamConnec
 
 /** Type guard for {@link LogoutCapable}. */
 export function isLogoutCapable(c: UpstreamConnector): c is UpstreamConnector & LogoutCapable {
-  return typeof (c as Partial<LogoutCapable>).beginLogout === 'function';
+  return typeof (c as Partial<LogoutCapable>).beginLogout === 'function' && typeof (c as Partial<LogoutCapable>).logoutReturnHandle === 'function';
 }
 
 /** What every connector instance gets from the registry besides its provider's settings. */

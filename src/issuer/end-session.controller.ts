@@ -2,6 +2,7 @@ import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } fr
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, constantTimeEqual, refuseMethod } from '../common';
+import { UpstreamLogouts } from '../login/login.module';
 import { SessionService, clearSessionCookie, readSessionCookie } from '../sessions/sessions.module';
 import { TokenService } from '../tokens/tokens.module';
 import { ClientRegistry } from './client-registry';
@@ -28,6 +29,7 @@ export class EndSessionController {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(SessionService) private readonly sessions: SessionService,
     @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(UpstreamLogouts) private readonly upstreamLogouts: UpstreamLogouts,
   ) {}
 
   /** `GET /oauth2/logout`: the request in the query (§2). HEAD is refused: it must not end a session. */
@@ -95,11 +97,31 @@ export class EndSessionController {
       principalId: session?.principalId,
       details: { sid: session?.sid, ended: decision === 'end', idTokenHint: hintState, confirmed, redirected: target.redirectUri !== undefined },
     });
+    const next = target.redirectUri !== undefined ? redirectWith(target.redirectUri, { state: request.state }) : this.signedOutUrl(target.client?.id);
+    // Issue "Broker sessions" item 8: continue at the session's IdP when it offers a logout, and come back.
+    const upstream = decision === 'end' && session ? await this.upstreamLogouts.begin(session, next) : undefined;
+    if (upstream !== undefined) {
+      res.redirect(303, upstream);
+      return;
+    }
     if (target.redirectUri !== undefined) {
-      res.redirect(303, redirectWith(target.redirectUri, { state: request.state }));
+      res.redirect(303, next);
       return;
     }
     res.type('html').send(signedOutPageHtml(target.client));
+  }
+
+  /** `GET /oauth2/logout/done[?client_id=…]`: the "signed out" page, where a logout without a redirect ends after the IdP. */
+  @Get('done')
+  signedOut(@Query('client_id') clientId: unknown, @Res() res: Response): void {
+    const client = typeof clientId === 'string' ? this.clients.all.get(clientId) : undefined;
+    res.type('html').send(signedOutPageHtml(client));
+  }
+
+  private signedOutUrl(clientId: string | undefined): string {
+    const url = new URL(`${this.settings.issuer}/oauth2/logout/done`);
+    if (clientId !== undefined) url.searchParams.set('client_id', clientId);
+    return url.href;
   }
 
   /** The confirmation form's fields: the identified client, the checked redirect, state, and the token. */

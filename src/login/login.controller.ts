@@ -7,6 +7,7 @@ import { LoginService } from './login.service';
 import { sendStep } from './steps';
 import { LOGIN_SETTINGS, type LoginSettings } from './types';
 import { UpstreamAnswers } from './upstream-answers.service';
+import { UpstreamLogouts } from './upstream-logouts.service';
 
 /**
  * Browser-facing endpoints of the login flow: the one generic federation route that every
@@ -20,6 +21,7 @@ export class LoginController {
     @Inject(LoginService) private readonly login: LoginService,
     @Inject(UpstreamAnswers) private readonly answers: UpstreamAnswers,
     @Inject(Random) private readonly random: Random,
+    @Inject(UpstreamLogouts) private readonly logouts: UpstreamLogouts,
   ) {}
 
   /**
@@ -39,6 +41,10 @@ export class LoginController {
     // HEAD is GET without a body for documents only: on an answer endpoint it would spend the login.
     const method = req.method === 'HEAD' && endpoint.spec.role === 'document' ? 'GET' : req.method;
     if (!(endpoint.spec.methods as readonly string[]).includes(method)) refuseMethod(res, endpoint.spec.methods);
+    if (endpoint.spec.role === 'logout-return') {
+      res.redirect(303, await this.logouts.finish(providerId, name, upstreamInput(req)));
+      return;
+    }
     if (endpoint.spec.role === 'logout') {
       // OIDC Back-Channel Logout 1.0 §2.8: 200 on success; errors are JSON (see isOAuthJsonPath).
       await this.answers.logout(endpoint, upstreamInput(req));

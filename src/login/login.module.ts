@@ -8,9 +8,11 @@ import { LoginTransactionStore } from './login-transaction.store';
 import { LoginController } from './login.controller';
 import { LoginService } from './login.service';
 import { UpstreamAnswers } from './upstream-answers.service';
+import { UpstreamLogoutEntity } from './upstream-logout.entity';
+import { UpstreamLogouts } from './upstream-logouts.service';
 
 /** The entities login/ owns, registered by the composition root's DataSource. */
-export const LOGIN_ENTITIES = [LoginTransactionEntity];
+export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity];
 
 /**
  * The login flow (DESIGN.md §1 steps 2–7) as a state machine over the login transaction.
@@ -20,12 +22,13 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity];
 @Module({
   imports: [AuditModule, ConnectorsModule, LinkingModule, SessionsModule],
   controllers: [LoginController],
-  providers: [LoginTransactionStore, LoginService, UpstreamAnswers],
-  exports: [LoginService],
+  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts],
+  exports: [LoginService, UpstreamLogouts],
 })
 export class LoginModule {}
 
 export { LoginService, type StartedLogin } from './login.service';
+export { UpstreamLogouts } from './upstream-logouts.service';
 export { cookieReader, setBinding, clearBinding, type CookieReader, type LoginBinding } from './browser-binding';
 export { sendStep } from './steps';
 export { LOGIN_SETTINGS, type AuthorizationRequest, type LoginOutcome, type LoginStep, type FinishedLogin, type LoginGrant, type LoginSettings } from './types';

@@ -59,3 +59,46 @@ it.each([
   const after = await h.dataSource.query(`SELECT count(*)::int AS n FROM broker_sessions WHERE ended_at IS NOT NULL`);
   expect(after[0].n).toBe(before[0].n);
 });
+
+describe('RP-initiated logout continued at the upstream IdP (issue "Broker sessions" item 8; RP-Initiated Logout 1.0 §2–3)', () => {
+  const SIGNED_OUT = 'http://127.0.0.1:9/app/signed-out';
+  let u: Harness;
+  beforeAll(async () => {
+    u = await startHarness({ upstreamLogout: true, extraClients: [{ id: 'rp', redirectUris: [APP_REDIRECT], postLogoutRedirectUris: [SIGNED_OUT] }] });
+  });
+  afterAll(async () => {
+    await u?.close();
+  });
+
+  it('the browser visits the IdP’s end_session, comes back through Tessera, and lands at the app with its state; both sessions are over', async () => {
+    const browser = new Browser();
+    const req = await appAuthorizationRequest(u.clients.rp, APP_REDIRECT, { idp_hint: 'upstream' });
+    const { stop } = await signIn(browser, req.url, { username: 'alice', password: 'alice-password' }, [APP_REDIRECT]);
+    const tokens = await oidc.authorizationCodeGrant(u.clients.rp, stop, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+
+    const logout = new URL(`${u.issuer}/oauth2/logout`);
+    logout.search = new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: SIGNED_OUT, state: 'bye-1' }).toString();
+    const atIdp = await browser.follow(logout);
+    expect(atIdp.url.startsWith(u.idp.issuer)).toBe(true); // the IdP's own logout page
+    const [form] = parseForms(await atIdp.response.text(), atIdp.url);
+    const back = await browser.submit(form, { logout: 'yes' }, atIdp.url, { stopAt: [SIGNED_OUT] });
+    expect(back.visited.some((v) => v.startsWith(`${u.issuer}/federation/oidc/upstream/logout-return`))).toBe(true);
+    const landed = new URL(back.stoppedAt!);
+    expect(landed.searchParams.get('state')).toBe('bye-1');
+
+    const status = (await fetch(`${u.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status;
+    expect(status).toBe(401);
+    // The IdP's session is gone too: the next login asks for credentials again.
+    const again = await appAuthorizationRequest(u.clients.rp, APP_REDIRECT, { idp_hint: 'upstream' });
+    expect((await signIn(browser, again.url, { username: 'alice', password: 'alice-password' }, [APP_REDIRECT])).askedForCredentials).toBe(true);
+  });
+
+  it('a return from the IdP that matches no logout ends on Tessera’s signed-out page, never an open redirect', async () => {
+    const res = await fetch(`${u.issuer}/federation/oidc/upstream/logout-return?state=made-up`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${u.issuer}/oauth2/logout/done`);
+    const page = await fetch(res.headers.get('location')!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/signed out/i);
+  });
+});

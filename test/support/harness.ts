@@ -91,6 +91,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Register Tessera's back-channel logout endpoint at the main upstream IdP (OIDC Back-Channel Logout 1.0). */
   upstreamBackchannelLogout?: boolean;
+  /** Continue RP-initiated logout at the main upstream IdP (`oidc.upstreamLogout: true`, its return URI registered there). */
+  upstreamLogout?: boolean;
 }
 
 /** The lines of an OIDC providers/<id>.yaml as an operator writes it. */
@@ -128,6 +130,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         client_secret: upstreamSecret,
         redirect_uris: [`${issuer}/federation/oidc/upstream/callback`],
         ...(opts.upstreamBackchannelLogout ? { backchannel_logout_uri: `${issuer}/federation/oidc/upstream/backchannel-logout` } : {}),
+        ...(opts.upstreamLogout ? { post_logout_redirect_uris: [`${issuer}/federation/oidc/upstream/logout-return`] } : {}),
       },
       ...(opts.extraUpstreamClients ?? []),
     ],
@@ -162,7 +165,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       issuer: opts.upstreamIssuerOverride ?? idp.issuer,
       secretEnv: 'E2E_UPSTREAM_SECRET',
       trustDomains: ['demo.tessera.test'],
-      extra: opts.upstreamResponseMode ? [`  responseMode: ${opts.upstreamResponseMode}`] : [],
+      extra: [...(opts.upstreamResponseMode ? [`  responseMode: ${opts.upstreamResponseMode}`] : []), ...(opts.upstreamLogout ? ['  upstreamLogout: true'] : [])],
     }) + 'subject: { claim: sub }\nlinking: { policy: none }\nhomeRealm: { domains: [demo.tessera.test] }\n',
   );
   for (const p of opts.extraProviders ?? []) {

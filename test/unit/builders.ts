@@ -61,6 +61,7 @@ export function providerConfig(id: string, homeRealmDomains: string[] = [], over
       fetchUserinfo: true,
       allowInsecureRequests: false,
       responseMode: 'query',
+      upstreamLogout: false,
     },
     subject: {},
     trust: { emailVerified: 'asserted', domains: [] },

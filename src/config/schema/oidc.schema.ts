@@ -22,6 +22,7 @@ export class OidcSettingsDto {
   @IsOptional() @IsBoolean(BOOLEAN) fetchUserinfo?: boolean;
   @IsOptional() @IsBoolean(BOOLEAN) allowInsecureRequests?: boolean;
   @IsOptional() @IsIn(RESPONSE_MODES, oneOf(RESPONSE_MODES)) responseMode?: OidcProviderSettings['responseMode'];
+  @IsOptional() @IsBoolean(BOOLEAN) upstreamLogout?: boolean;
 }
 
 /**
@@ -30,7 +31,7 @@ export class OidcSettingsDto {
  * clientSecret required unless tokenEndpointAuthMethod is none, and refused with none; scopes
  * are RFC 6749 §3.3 tokens and contain openid (OIDC Core §3.1.2.1).
  * Defaults: tokenEndpointAuthMethod client_secret_basic (none without secret), scopes
- * [openid, email, profile], fetchUserinfo true, allowInsecureRequests false, responseMode query
+ * [openid, email, profile], fetchUserinfo true, allowInsecureRequests false, upstreamLogout false, responseMode query
  * (`form_post`: OAuth 2.0 Form Post Response Mode, the answer arrives as a cross-site POST).
  */
 export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
@@ -67,6 +68,7 @@ export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
       fetchUserinfo: o.fetchUserinfo ?? true,
       allowInsecureRequests: allowInsecure,
       responseMode: o.responseMode ?? 'query',
+      upstreamLogout: o.upstreamLogout ?? false,
     };
   },
   insecure: (s) => s.allowInsecureRequests,

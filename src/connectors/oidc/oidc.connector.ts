@@ -16,6 +16,8 @@ import {
   type UpstreamInput,
   type UpstreamLogout,
   type UpstreamLogoutCapable,
+  type LogoutCapable,
+  type UpstreamStep,
 } from '../connector';
 import { claimsToAttributes } from './claims.rules';
 import { validateLogoutToken } from './logout-token';
@@ -29,6 +31,8 @@ const CLOCK_SKEW_SECONDS = 60;
 const CALLBACK = 'callback';
 /** Where the provider posts logout tokens (OIDC Back-Channel Logout 1.0 §2.5). */
 const BACKCHANNEL_LOGOUT = 'backchannel-logout';
+/** Where the browser comes back after the provider's end_session (RP-Initiated Logout 1.0 §3). */
+const LOGOUT_RETURN = 'logout-return';
 
 /** What the OIDC connector keeps with the login transaction between begin and complete. Times in seconds. */
 export type OidcLoginState = {
@@ -58,7 +62,7 @@ export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
  * The answer arrives at `callback`: as a redirect (GET, `responseMode: query`) or as a cross-site
  * POST (`responseMode: form_post`, OAuth 2.0 Form Post Response Mode) — only the configured one.
  */
-export class OidcConnector implements UpstreamConnector<OidcLoginState>, UpstreamLogoutCapable {
+export class OidcConnector implements UpstreamConnector<OidcLoginState>, UpstreamLogoutCapable, LogoutCapable {
   readonly protocol = 'oidc' as const;
   readonly providerId: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
@@ -79,6 +83,7 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     this.endpoints = {
       [CALLBACK]: { methods: [this.settings.responseMode === 'form_post' ? 'POST' : 'GET'], role: 'answer' },
       [BACKCHANNEL_LOGOUT]: { methods: ['POST'], role: 'logout' },
+      [LOGOUT_RETURN]: { methods: ['GET'], role: 'logout-return' },
     };
   }
 
@@ -194,6 +199,31 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       throw new BrokerError('oidc.logout_token_invalid', 'logout token replayed');
     }
     return { ...(logout.upstreamSessionId ? { upstreamSessionId: logout.upstreamSessionId } : {}), ...(logout.subject ? { subject: logout.subject } : {}) };
+  }
+
+  /**
+   * RP-initiated logout at the provider (OpenID Connect RP-Initiated Logout 1.0 §2), when the
+   * provider file sets `oidc.upstreamLogout` and its discovery document names an `end_session_endpoint`: `client_id` (Tessera keeps no upstream
+   * ID token to hint with), `post_logout_redirect_uri` = this provider's `logout-return`
+   * endpoint (register it at the IdP), and `state` = the logout's handle.
+   * @returns undefined when the provider offers no end_session_endpoint.
+   */
+  async beginLogout(ctx: { upstreamSessionId?: string; subject?: string; handle: string }): Promise<UpstreamStep | undefined> {
+    if (!this.settings.upstreamLogout) return undefined;
+    const endSession = (await this.discovered()).serverMetadata().end_session_endpoint;
+    if (!endSession) return undefined;
+    const url = new URL(endSession);
+    url.searchParams.set('client_id', this.settings.clientId);
+    url.searchParams.set('post_logout_redirect_uri', this.endpointUrl(LOGOUT_RETURN));
+    url.searchParams.set('state', ctx.handle);
+    return { kind: 'redirect', url: url.href };
+  }
+
+  /** The `state` the provider returns after its logout (RP-Initiated Logout 1.0 §3). */
+  logoutReturnHandle(endpoint: string, input: UpstreamInput): string | undefined {
+    if (endpoint !== LOGOUT_RETURN) return undefined;
+    const state = new URLSearchParams(input.search).getAll('state');
+    return state.length === 1 && state[0] ? state[0] : undefined;
   }
 
   /** The authorization response parameters: the query of a redirect, the form of a form_post. */

@@ -34,6 +34,7 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
         fetchUserinfo: true,
         allowInsecureRequests: false,
         responseMode: 'query',
+        upstreamLogout: false,
       },
       subject: { claim: 'sub' },
       trust: { emailVerified: 'asserted', domains: [] },
