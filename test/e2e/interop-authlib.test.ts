@@ -6,7 +6,9 @@
  * the user at the upstream IdP. Each client may use only its one authentication method, so a
  * login proves Authlib used it.
  *
- * Logout (RP-initiated and back-channel) is not covered: it waits for the sessions issue (issue 7).
+ * Logout is not covered here: Authlib 1.2 has no logout support of its own (an app builds the
+ * end_session_endpoint request and serves a back-channel endpoint itself). Tessera's logout is
+ * tested with mod_auth_openidc (interop-mod-auth-openidc.test.ts) and openid-client (logout-*.test.ts).
  *
  * When python3-authlib is missing the suite fails and says what to install; it never skips
  * (.ci/run installs it).

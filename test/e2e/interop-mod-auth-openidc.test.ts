@@ -5,23 +5,23 @@
  * with ES256 ones (each client may use only its one method, so a login proves the RP used it),
  * `prompt=none` without a session with `authorizationResponseIss: false` (the switch
  * mod_auth_openidc 2.4.x needs) and, for contrast, with the RFC 9207 `iss`, and a wrong client
- * secret.
- *
- * Not covered yet (issue 14, item 2): RP-initiated logout through mod_auth_openidc's logout URL
- * reaching Tessera's `end_session_endpoint`, and back-channel logout reaching mod_auth_openidc.
- * Both wait for the sessions issue (issue 7): Tessera publishes no end_session_endpoint and sends
- * no back-channel logout yet.
+ * secret; and logout (issue 14 item 2): RP-initiated logout through mod_auth_openidc's logout URL
+ * (`<OIDCRedirectURI>?logout=<return URL>`) reaching Tessera's `end_session_endpoint`, and
+ * Back-Channel Logout 1.0 from Tessera's outbox reaching mod_auth_openidc's
+ * `<OIDCRedirectURI>?logout=backchannel` (its default server-side session in shm, where it finds
+ * the session by the logout token's `sid`).
  *
  * When Apache or mod_auth_openidc is missing the suite fails and says what to install; it never
  * skips (.ci/run installs them).
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Browser as Chromium, Page } from 'playwright-core';
+import { SessionService } from '../../src/sessions/sessions.module';
 import { launchChromium } from '../support/chromium';
 import { startHarness, type Harness } from '../support/harness';
 import { freePort } from '../support/ports';
 import {
-  apacheMissing, passiveUrlOf, protectedUrlOf, redirectUriOf, startApache, type OpenidcSite, type RunningApache,
+  apacheMissing, backchannelLogoutUriOf, logoutUrlOf, passiveUrlOf, protectedUrlOf, redirectUriOf, signedOutUrlOf, startApache, type OpenidcSite, type RunningApache,
 } from '../support/interop/apache';
 
 jest.setTimeout(60_000);
@@ -29,7 +29,7 @@ jest.setTimeout(60_000);
 const ALICE = { username: 'alice', password: 'alice-password', email: 'alice@demo.tessera.test' };
 
 /** The VirtualHosts, one per case. */
-const SITES = ['basic', 'post', 'noIss', 'noIssPassiveOnly', 'withIss', 'withIssPassiveOnly', 'wrongSecret'] as const;
+const SITES = ['basic', 'post', 'noIss', 'noIssPassiveOnly', 'withIss', 'withIssPassiveOnly', 'wrongSecret', 'logout', 'bcl'] as const;
 type Site = (typeof SITES)[number];
 
 let h: Harness;
@@ -51,6 +51,16 @@ beforeAll(async () => {
       },
       { id: 'apache-post', redirectUris: [redirectUriOf(port.post)], tokenEndpointAuthMethods: ['client_secret_post'], idTokenSignedResponseAlg: 'ES256' },
       { id: 'apache-no-iss', redirectUris: [redirectUriOf(port.noIss), redirectUriOf(port.noIssPassiveOnly)], authorizationResponseIss: false },
+      // Logout: RP-initiated only (no back-channel URI), and back-channel (ES256, as its ID tokens).
+      { id: 'apache-logout', redirectUris: [redirectUriOf(port.logout)], authorizationResponseIss: false, postLogoutRedirectUris: [signedOutUrlOf(port.logout)] },
+      {
+        id: 'apache-bcl',
+        redirectUris: [redirectUriOf(port.bcl)],
+        authorizationResponseIss: false,
+        idTokenSignedResponseAlg: 'ES256',
+        backchannelLogoutUri: backchannelLogoutUriOf(port.bcl),
+        backchannelLogoutSessionRequired: true,
+      },
     ],
   });
   const secret = h.clientSecrets;
@@ -66,8 +76,11 @@ beforeAll(async () => {
     { port: port.withIss, ...basic },
     { port: port.withIssPassiveOnly, ...basic, extra: passiveOnly('withIssPassiveOnly') },
     { port: port.wrongSecret, ...basic, clientSecret: `${secret['apache-basic']}-wrong` },
+    { port: port.logout, clientId: 'apache-logout', clientSecret: secret['apache-logout'], tokenEndpointAuth: 'client_secret_basic' },
+    { port: port.bcl, clientId: 'apache-bcl', clientSecret: secret['apache-bcl'], tokenEndpointAuth: 'client_secret_basic', idTokenSignedResponseAlg: 'ES256' },
   ];
-  apache = await startApache(h.issuer, sites);
+  // Debug: what mod_auth_openidc says about a logout token it refuses is logged at debug only.
+  apache = await startApache(h.issuer, sites, { logLevel: 'debug' });
   chromium = await launchChromium();
 });
 afterAll(async () => {
@@ -80,6 +93,10 @@ afterAll(async () => {
 interface Visit {
   page: Page;
   authorizeRequests: URL[];
+  /** Every request that reached Tessera's end_session_endpoint. */
+  endSessionRequests: URL[];
+  /** Every request that reached the upstream IdP. */
+  upstreamRequests: URL[];
   /** Every response the browser saw, as `<status> <url>`. */
   responses: string[];
   close(): Promise<void>;
@@ -89,15 +106,17 @@ interface Visit {
 async function visit(url: string): Promise<Visit> {
   const context = await chromium.newContext();
   const page = await context.newPage();
-  const authorizeRequests: URL[] = [];
+  const [authorizeRequests, endSessionRequests, upstreamRequests]: URL[][] = [[], [], []];
   const responses: string[] = [];
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (u.origin === h.issuer && u.pathname === '/oauth2/authorize') authorizeRequests.push(u);
+    if (u.origin === h.issuer && u.pathname === '/oauth2/logout') endSessionRequests.push(u);
+    if (u.origin === new URL(h.idp.issuer).origin) upstreamRequests.push(u);
   });
   page.on('response', (r) => responses.push(`${r.status()} ${r.url()}`));
   await page.goto(url);
-  return { page, authorizeRequests, responses, close: () => context.close() };
+  return { page, authorizeRequests, endSessionRequests, upstreamRequests, responses, close: () => context.close() };
 }
 
 /** Fills the upstream IdP's login form as alice; resolves with the authorization response that reached `site`'s redirect URI. */
@@ -218,6 +237,158 @@ describe('RFC 6749 §5.2: a wrong client secret', () => {
     expect(v.authorizeRequests).toHaveLength(2);
     expect(await whoami(v.page)).toBeUndefined();
     expect(await tokensIssued('apache-basic')).toBe(before);
+    await v.close();
+  });
+});
+
+/** Signs alice in at `site` in `v` (which shows its protected page); resolves with the ID token the site holds and its broker session id. */
+async function signedIn(v: Visit, site: Site): Promise<{ idToken: string; sid: string }> {
+  if (v.page.url().startsWith(h.idp.issuer)) await signInAtUpstream(v, site);
+  const shown = await whoami(v.page);
+  expect(shown).toMatchObject({ user: ALICE.email });
+  const sid = decodeJwt(shown!.idToken).sid;
+  expect(typeof sid).toBe('string');
+  return { idToken: shown!.idToken, sid: sid as string };
+}
+
+/** Tessera's audit events of `type` about broker session `sid`, oldest first. */
+function auditOf(type: string, sid: string): Promise<Array<{ reason: string | null; client_id: string | null; details: Record<string, unknown> }>> {
+  return h.dataSource.query(`SELECT reason, client_id, details FROM audit_events WHERE type = $1 AND details->>'sid' = $2 ORDER BY id`, [type, sid]);
+}
+
+/** Waits for Tessera's first back-channel logout attempt to `clientId` for `sid` (its audit event). */
+async function firstBackchannelAttempt(clientId: string, sid: string): Promise<{ type: string; details: Record<string, unknown> }> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const [row] = await h.dataSource.query(
+      `SELECT type, details FROM audit_events WHERE type IN ('logout.backchannel_delivered', 'logout.backchannel_failed') AND client_id = $1 AND details->>'sid' = $2 ORDER BY id LIMIT 1`,
+      [clientId, sid],
+    );
+    if (row) return row;
+    if (Date.now() > until) throw new Error(`Tessera made no back-channel logout attempt to ${clientId} for session ${sid} within 15 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** mod_auth_openidc's log lines about back-channel logout since `from` (an offset into the error log). */
+function backchannelLog(from: number): string {
+  return apache.errorLog().slice(from).split('\n').filter((l) => /logout|logout_token|jwt|sid/i.test(l)).join('\n');
+}
+
+/**
+ * After Tessera told `site` that the session ended: the attempt was acknowledged, and
+ * mod_auth_openidc really dropped its session (it answers 200 also when it finds no session for
+ * the token's sid, so only the next visit proves it). Fails with what the module logged.
+ */
+async function expectBackchannelLogoutReached(v: Visit, site: Site, clientId: string, sid: string, logFrom: number): Promise<void> {
+  const attempt = await firstBackchannelAttempt(clientId, sid);
+  if (attempt.type !== 'logout.backchannel_delivered') {
+    throw new Error(`mod_auth_openidc refused Tessera's logout token: ${JSON.stringify(attempt.details)}\n${backchannelLog(logFrom)}`);
+  }
+  expect(attempt.details).toMatchObject({ sid, attempt: 1, status: 200 });
+  // It looked the session up by the token's sid and Tessera's issuer (debug), and found it.
+  const log = apache.errorLog().slice(logFrom);
+  expect(log).toContain(`oidc_cleanup_by_sid: enter (sid=${sid},iss=${h.issuer})`);
+  expect(log).not.toContain('find a session based on sid/sub');
+  const [before, upstreamBefore] = [v.authorizeRequests.length, v.upstreamRequests.length];
+  await v.page.goto(protectedUrlOf(port[site]));
+  await v.page.waitForLoadState();
+  // Signed out at the RP: the protected page starts a new login at Tessera, which has no session either.
+  expect(v.authorizeRequests.length).toBe(before + 1);
+  expect(v.authorizeRequests.at(-1)!.searchParams.get('client_id')).toBe(clientId);
+  expect(v.upstreamRequests.slice(upstreamBefore).some((u) => u.searchParams.get('client_id') === 'tessera')).toBe(true);
+}
+
+describe('OpenID Connect RP-Initiated Logout 1.0 through mod_auth_openidc’s logout URL', () => {
+  it('`<OIDCRedirectURI>?logout=<url>` ends its session and, via end_session_endpoint with id_token_hint, Tessera’s; the browser lands on the registered post_logout_redirect_uri', async () => {
+    const v = await visit(protectedUrlOf(port.logout));
+    const { idToken, sid } = await signedIn(v, 'logout');
+    expect(await auditOf('session.ended', sid)).toEqual([]);
+
+    await v.page.goto(logoutUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect(v.endSessionRequests).toHaveLength(1);
+    const request = v.endSessionRequests[0].searchParams;
+    expect(request.get('id_token_hint')).toBe(idToken);
+    expect(request.get('post_logout_redirect_uri')).toBe(signedOutUrlOf(port.logout));
+    // No state sent, none returned: the registered URI exactly, and no confirmation page on the way.
+    expect(v.page.url()).toBe(signedOutUrlOf(port.logout));
+    expect(await v.page.textContent('#bye')).toBe('Signed out');
+
+    expect(await auditOf('session.ended', sid)).toEqual([expect.objectContaining({ reason: 'logout' })]);
+    const [logout] = await auditOf('logout.rp_initiated', sid);
+    expect(logout).toMatchObject({ client_id: 'apache-logout', details: { ended: true, idTokenHint: 'valid', redirected: true } });
+
+    // Tessera's broker session is gone: a passive login at the same site gets login_required…
+    await v.page.goto(passiveUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect(v.authorizeRequests.at(-1)!.searchParams.get('prompt')).toBe('none');
+    expect(await v.page.textContent('body')).toContain('login_required');
+    // …and an ordinary one goes to the upstream IdP again and comes back with a new broker session.
+    const upstreamBefore = v.upstreamRequests.length;
+    await v.page.goto(protectedUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect(v.upstreamRequests.length).toBeGreaterThan(upstreamBefore);
+    const again = await signedIn(v, 'logout');
+    expect(again.sid).not.toBe(sid);
+    await v.close();
+  });
+});
+
+describe('OpenID Connect Back-Channel Logout 1.0 to mod_auth_openidc (`?logout=backchannel`)', () => {
+  it('a broker session ended at Tessera (SessionService.end) ends mod_auth_openidc’s session: the protected page asks for a login again', async () => {
+    const v = await visit(protectedUrlOf(port.bcl));
+    const { idToken, sid } = await signedIn(v, 'bcl');
+    expect(decodeProtectedHeader(idToken).alg).toBe('ES256');
+    // Still signed in at the RP: the page is served without a trip to Tessera.
+    await v.page.reload();
+    expect(v.authorizeRequests).toHaveLength(1);
+    expect(await whoami(v.page)).toMatchObject({ user: ALICE.email });
+
+    const logFrom = apache.errorLog().length;
+    await h.tessera.app.get(SessionService).end(sid, 'admin');
+    await expectBackchannelLogoutReached(v, 'bcl', 'apache-bcl', sid, logFrom);
+    await v.close();
+  });
+
+  it('single logout: signing out of one mod_auth_openidc site ends the user’s session at another site of the same broker session', async () => {
+    const v = await visit(protectedUrlOf(port.bcl));
+    const { sid } = await signedIn(v, 'bcl');
+    // The second site reuses Tessera's session: no upstream login form, the same sid.
+    await v.page.goto(protectedUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect((await signedIn(v, 'logout')).sid).toBe(sid);
+
+    const logFrom = apache.errorLog().length;
+    await v.page.goto(logoutUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect(v.page.url()).toBe(signedOutUrlOf(port.logout));
+    expect(await auditOf('session.ended', sid)).toEqual([expect.objectContaining({ reason: 'logout' })]);
+    // Only apache-bcl has a back-channel URI; Tessera says so for the other client.
+    const [queued] = await auditOf('logout.backchannel_queued', sid);
+    expect(queued.details).toMatchObject({ queued: ['apache-bcl'], withoutBackchannelUri: ['apache-logout'] });
+    await expectBackchannelLogoutReached(v, 'bcl', 'apache-bcl', sid, logFrom);
+    await v.close();
+  });
+});
+
+describe('RP-Initiated Logout 1.0 §3 through mod_auth_openidc: a return URL missing from postLogoutRedirectUris', () => {
+  it('is refused with client.post_logout_redirect_uri_mismatch and ends nothing at Tessera (the module has already ended its own session)', async () => {
+    const v = await visit(protectedUrlOf(port.logout));
+    const { sid } = await signedIn(v, 'logout');
+    const unregistered = `http://127.0.0.1:${port.logout}/public/whoami.shtml`;
+    const response = await v.page.goto(logoutUrlOf(port.logout, unregistered));
+    expect(v.endSessionRequests.at(-1)!.searchParams.get('post_logout_redirect_uri')).toBe(unregistered);
+    expect(response!.status()).toBe(400);
+    expect(v.page.url().startsWith(`${h.issuer}/oauth2/logout`)).toBe(true);
+    expect(await v.page.textContent('body')).toContain('client.post_logout_redirect_uri_mismatch');
+    expect(await auditOf('session.ended', sid)).toEqual([]);
+    // Signed out at the RP only: its next login is answered from Tessera's live session, no upstream.
+    const [before, upstreamBefore] = [v.authorizeRequests.length, v.upstreamRequests.length];
+    await v.page.goto(protectedUrlOf(port.logout));
+    await v.page.waitForLoadState();
+    expect((await signedIn(v, 'logout')).sid).toBe(sid);
+    expect([v.authorizeRequests.length, v.upstreamRequests.length]).toEqual([before + 1, upstreamBefore]);
     await v.close();
   });
 });

@@ -68,10 +68,32 @@ export function passiveUrlOf(port: number): string {
   return `http://127.0.0.1:${port}/passive/whoami.shtml`;
 }
 
+/** The site's unprotected "signed out" page (register it in the client's `postLogoutRedirectUris`). */
+export function signedOutUrlOf(port: number): string {
+  return `http://127.0.0.1:${port}/public/bye.html`;
+}
+
+/**
+ * mod_auth_openidc's logout URL: `<OIDCRedirectURI>?logout=<return URL>`. It ends its own session
+ * and sends the browser to the provider's `end_session_endpoint` with `id_token_hint` and
+ * `post_logout_redirect_uri=<return URL>` (which must be on the site's own host).
+ */
+export function logoutUrlOf(port: number, returnTo = signedOutUrlOf(port)): string {
+  return `${redirectUriOf(port)}?logout=${encodeURIComponent(returnTo)}`;
+}
+
+/** mod_auth_openidc's Back-Channel Logout 1.0 endpoint (the client's `backchannelLogoutUri`). */
+export function backchannelLogoutUriOf(port: number): string {
+  return `${redirectUriOf(port)}?logout=backchannel`;
+}
+
 /**
  * The directives of one site, as an operator would write them for Tessera: discovery, PKCE S256,
  * the client's authentication method, claims in the environment, `/protected` for ordinary
- * logins and `/passive` for `prompt=none` ones.
+ * logins, `/passive` for `prompt=none` ones and `/public` unprotected (the page after logout).
+ * Logout needs no directive: the logout URL and the back-channel endpoint are both the
+ * OIDCRedirectURI, and the default session type (server-cache, in shm) keeps the sid mapping
+ * back-channel logout looks sessions up by.
  */
 export function openidcVirtualHost(issuer: string, site: OpenidcSite, htdocs: string): string {
   return [
@@ -90,7 +112,10 @@ export function openidcVirtualHost(issuer: string, site: OpenidcSite, htdocs: st
     '  OIDCRemoteUserClaim email',
     '  OIDCPassClaimsAs environment',
     '  OIDCPassIDTokenAs claims serialized',
+    // Cookies ignore ports: each site its own session cookie, so one browser can be signed in to several.
+    `  OIDCCookie rp_session_${site.port}`,
     ...(site.extra ?? []).map((d) => `  ${d}`),
+    `  Alias /public/ ${htdocs}/`,
     `  Alias /protected/ ${htdocs}/`,
     `  Alias /passive/ ${htdocs}/`,
     '  <Location /protected>',
@@ -108,7 +133,7 @@ export function openidcVirtualHost(issuer: string, site: OpenidcSite, htdocs: st
 }
 
 /** The whole httpd.conf: server-wide settings in `root`, then one VirtualHost per site. */
-export function apacheConfig(root: string, issuer: string, sites: OpenidcSite[]): string {
+export function apacheConfig(root: string, issuer: string, sites: OpenidcSite[], logLevel = 'info'): string {
   const htdocs = join(root, 'htdocs');
   const asRoot = process.getuid?.() === 0;
   return [
@@ -116,7 +141,7 @@ export function apacheConfig(root: string, issuer: string, sites: OpenidcSite[])
     `PidFile ${join(root, 'httpd.pid')}`,
     `DefaultRuntimeDir ${root}`,
     `ErrorLog ${join(root, 'error.log')}`,
-    'LogLevel warn auth_openidc:info',
+    `LogLevel warn auth_openidc:${logLevel}`,
     'ServerName 127.0.0.1',
     ...MODULES.map(([name, file]) => `LoadModule ${name} ${join(APACHE_MODULES, file)}`),
     // As root httpd would otherwise run its workers as an unknown user; as anyone else it cannot switch.
@@ -152,7 +177,7 @@ export function apacheMissing(): string | undefined {
 /** A running httpd. */
 export interface RunningApache {
   root: string;
-  /** The error log so far (mod_auth_openidc logs at info). */
+  /** The error log so far (mod_auth_openidc logs at info, or at `logLevel`). */
   errorLog(): string;
   close(): Promise<void>;
 }
@@ -183,7 +208,7 @@ function waitForPort(port: number, deadline: number, child: ChildProcess): Promi
  * when every site listens.
  * @throws Error with the configuration test's or the error log's text when httpd does not start.
  */
-export async function startApache(issuer: string, sites: OpenidcSite[]): Promise<RunningApache> {
+export async function startApache(issuer: string, sites: OpenidcSite[], opts: { logLevel?: 'info' | 'debug' } = {}): Promise<RunningApache> {
   const missing = apacheMissing();
   if (missing) throw new Error(missing);
   const root = mkdtempSync(join(tmpdir(), 'tessera-apache-'));
@@ -191,8 +216,9 @@ export async function startApache(issuer: string, sites: OpenidcSite[]): Promise
   chmodSync(root, 0o755);
   mkdirSync(join(root, 'htdocs'));
   writeFileSync(join(root, 'htdocs', 'whoami.shtml'), WHOAMI, { mode: 0o644 });
+  writeFileSync(join(root, 'htdocs', 'bye.html'), '<!doctype html><html><body><p id="bye">Signed out</p></body></html>\n', { mode: 0o644 });
   const conf = join(root, 'httpd.conf');
-  writeFileSync(conf, apacheConfig(root, issuer, sites));
+  writeFileSync(conf, apacheConfig(root, issuer, sites, opts.logLevel));
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
   const errorLog = () => (existsSync(join(root, 'error.log')) ? readFileSync(join(root, 'error.log'), 'utf8') : '');
 
