@@ -43,6 +43,9 @@ const BY_LOCAL: Readonly<Record<string, string>> = {
   response_check_failed:
     'The answer to this sign-in did not pass the app’s checks (it does not belong to the sign-in this browser started), so you were not signed in.',
   discovery_failed: 'The app could not reach Tessera. Please try again in a few minutes.',
+  sign_out_unconfirmed:
+    'This sign-out answer does not belong to a sign-out this browser started, so the app did not act on it. You are signed out of this app.',
+  login_initiation_invalid: 'This sign-in was started by a service this app does not trust, so the app did not follow it.',
 };
 
 /** A local (app-side) error name for {@link plainSentence}. */

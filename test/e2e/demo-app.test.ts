@@ -7,8 +7,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import * as jose from 'jose';
 import { demoAppRouter } from '../../demo/demo-app';
 import { escapeHtml } from '../../demo/html';
+import { BACKCHANNEL_LOGOUT_EVENT, verifyLogoutToken } from '../../demo/logout-token';
 import { startUpstreamIdp, type RunningUpstreamIdp } from '../../demo/upstream-idp';
 import { Browser, parseForms } from '../support/browser';
 import { freePort } from '../support/ports';
@@ -97,7 +99,7 @@ describe('demo app router', () => {
     expect(text).toContain('This browser has no sign-in in progress');
     // Signing out of the app ends its session only.
     const out = await browser.follow(`${appUrl}/demo/logout`, { init: { method: 'POST' } });
-    expect(out.url).toBe(`${appUrl}/demo/`);
+    expect(out.url).toBe(`${appUrl}/demo/?signed_out=app`);
     expect(await out.response.text()).toContain('Sign in through Tessera');
     expect(browser.cookies(`${appUrl}/demo/`).demo_app_session).toBeUndefined();
   });
@@ -140,5 +142,57 @@ describe('demo app router', () => {
     const res = await browser.fetch(`${appUrl}/demo/callback?code=abc&state=wrong&iss=${encodeURIComponent(op.issuer)}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/state/i);
+  });
+  it('refuses a back-channel logout without a valid logout token: 400 invalid_request, JSON', async () => {
+    for (const body of ['', 'logout_token=not-a-jwt']) {
+      const res = await fetch(`${appUrl}/demo/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+    }
+  });
+});
+
+describe('the demo app’s logout token check (Back-Channel Logout 1.0 §2.6)', () => {
+  const ISS = 'https://tessera.example';
+  let privateKey: Awaited<ReturnType<typeof jose.generateKeyPair>>['privateKey'];
+  let keys: jose.JWTVerifyGetKey;
+  beforeAll(async () => {
+    const pair = await jose.generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    keys = jose.createLocalJWKSet({ keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' }] });
+  });
+
+  /** A logout token as Tessera signs it, with `change` applied to the claims and `typ` to the header. */
+  const token = (change: Record<string, unknown> = {}, typ = 'logout+jwt') => {
+    const claims: Record<string, unknown> = { iss: ISS, aud: 'demo-app', sub: 'p-1', sid: 's-1', jti: 'j-1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...change };
+    for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+    return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ }).setIssuedAt().setExpirationTime('2m').sign(privateKey);
+  };
+  const check = async (t: string) => verifyLogoutToken(t, { issuer: ISS, clientId: 'demo-app', keys, sidRequired: true });
+
+  it('accepts a valid token and returns its sid, sub and jti', async () => {
+    await expect(check(await token())).resolves.toMatchObject({ sid: 's-1', sub: 'p-1', jti: 'j-1' });
+  });
+
+  // Every row has all three values: jest reads a test function taking more arguments than a row has as one taking `done`.
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an ID token (typ JWT)', {}, 'JWT'],
+    ['a nonce', { nonce: 'n' }, 'logout+jwt'],
+    ['no logout event', { events: { 'urn:other': {} } }, 'logout+jwt'],
+    ['no events', { events: undefined }, 'logout+jwt'],
+    ['another audience', { aud: 'demo-app-2' }, 'logout+jwt'],
+    ['another issuer', { iss: 'https://evil.example' }, 'logout+jwt'],
+    ['no sid', { sid: undefined }, 'logout+jwt'],
+    ['no jti', { jti: undefined }, 'logout+jwt'],
+  ])('refuses a token with %s', async (_what, change, typ) => {
+    await expect(check(await token(change, typ))).rejects.toThrow();
+  });
+
+  it('refuses a token signed with another key', async () => {
+    const other = await jose.generateKeyPair('RS256');
+    const forged = await new jose.SignJWT({ sid: 's-1', events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, jti: 'j' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'logout+jwt' }).setIssuer(ISS).setAudience('demo-app').setIssuedAt().setExpirationTime('2m').sign(other.privateKey);
+    await expect(check(forged)).rejects.toThrow();
   });
 });

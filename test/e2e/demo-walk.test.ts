@@ -3,8 +3,9 @@
  * /usr/bin/chromium; no browser is downloaded): `npm run demo`'s startDemo in-process, on free
  * ports and a throw-away PGlite database, with the repository's providers/ and clients/ files
  * (their ports rewritten). Asserts what the user sees — page text and the address bar — not
- * internals: sign in as alice, Reload, Back, an invalid sign-in link, error pages, and the demo
- * opened on 127.0.0.1 instead of the issuer's host.
+ * internals: sign in as alice, Reload, Back, an invalid sign-in link, error pages, the demo
+ * opened on 127.0.0.1 instead of the issuer's host, and single sign-on and logout across the two
+ * demo apps (/demo and /demo2), with the account page and the admin API's logout report.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -163,7 +164,9 @@ describe('Tessera’s error pages, as a user sees them', () => {
     expect(shown).toContain('This sign-in link is not valid');
     expect(shown).toContain('The sign-in link would send you back to an address the application has not registered');
     expect(shown).toMatch(/Reference: [A-Za-z0-9_-]{8,}/);
-    expect(shown).toContain('go back to the application');
+    // The client's clientUri (clients/demo-app.yaml) is the way back.
+    expect(shown).toContain('Back to Demo app');
+    expect(await page.getByRole('link', { name: 'Back to Demo app' }).getAttribute('href')).toBe(`${issuer}/demo/`);
     expect(shown).toContain('invalid_request');
     expect(shown).toContain('client.redirect_uri_mismatch');
     expect(shown).not.toMatch(/is not registered for this client|redirect_uri is|evil\.example|at .*\.ts:\d+/);
@@ -236,4 +239,114 @@ describe('the demo opened on another host than the issuer’s', () => {
       await context.close();
     }
   }, 60_000);
+});
+
+describe('single sign-on and logout across the two demo apps', () => {
+  let context: BrowserContext;
+  let page: Page;
+  /** Every address the browser asked the upstream IdP for. */
+  const upstreamRequests: string[] = [];
+  let sid: string;
+
+  beforeAll(async () => {
+    context = await browser.newContext();
+    page = await context.newPage();
+    page.on('request', (r) => {
+      if (r.url().startsWith(demo.upstream.issuer)) upstreamRequests.push(r.url());
+    });
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  const shownSid = async () => (await page.locator('#sid').innerText()).trim();
+
+  it('signs carol in at /demo; the page shows the Tessera session (sid) and links to /demo2 and the account page', async () => {
+    await page.goto(`${issuer}/demo/`);
+    await page.getByText('Sign in through Tessera').click();
+    await page.waitForSelector('input[name=username]');
+    await page.fill('input[name=username]', 'carol');
+    await page.fill('input[name=password]', 'carol-password');
+    await Promise.all([page.waitForURL(`${issuer}/demo/`, { timeout: 20_000 }), page.click('button[type=submit]')]);
+    expect(await text(page)).toContain('Signed in as Carol Clark');
+    sid = await shownSid();
+    expect(sid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(await page.locator('a[href="/demo2/"]').count()).toBe(1);
+    expect(await page.locator(`a[href="${issuer}/account/sessions"]`).count()).toBe(1);
+    expect(await text(page)).toContain(`curl -H "Authorization: Bearer demo-admin-token" ${issuer}/admin/v1/sessions/${sid}`);
+  }, 60_000);
+
+  it('/demo2 signs her in without the upstream form: same sid, another client', async () => {
+    upstreamRequests.length = 0;
+    await page.goto(`${issuer}/demo2/`);
+    await page.waitForURL(`${issuer}/demo2/`, { timeout: 20_000 });
+    const shown = await text(page);
+    expect(shown).toContain('Signed in as Carol Clark');
+    expect(shown).toContain('demo-app-2');
+    expect(await shownSid()).toBe(sid);
+    expect(upstreamRequests).toEqual([]);
+  }, 60_000);
+
+  it('"Sign out of this app only" at /demo2, then a third-party-initiated login brings her back without a form', async () => {
+    await Promise.all([page.waitForURL(`${issuer}/demo2/?signed_out=app`), page.getByRole('button', { name: 'Sign out of this app only' }).click()]);
+    // No silent sign-in right after signing out: the page says Tessera still knows her.
+    expect(await text(page)).toContain('You signed out of this app only');
+    upstreamRequests.length = 0;
+    await page.goto(`${issuer}/login/initiate?client_id=demo-app-2`);
+    await page.waitForURL(`${issuer}/demo2/`, { timeout: 20_000 });
+    expect(await text(page)).toContain('Signed in as Carol Clark');
+    expect(await shownSid()).toBe(sid);
+    expect(upstreamRequests).toEqual([]);
+  }, 60_000);
+
+  it('the account page lists the session, this browser’s, with both apps', async () => {
+    await page.goto(`${issuer}/account/sessions`);
+    const shown = await text(page);
+    expect(shown).toContain('Your sessions');
+    expect(shown).toContain('This browser');
+    expect(shown).toMatch(/Apps: demo-app, demo-app-2/);
+    expect(await page.locator('input[name=sid]').first().getAttribute('value')).toBe(sid);
+  }, 30_000);
+
+  it('"Sign out" at /demo: back at /demo signed out, told which session ended', async () => {
+    await page.goto(`${issuer}/demo/`);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    // Tessera may continue the logout at the upstream IdP, which asks first.
+    await page.waitForURL((u) => u.href.startsWith(`${issuer}/demo/?`) || u.href.startsWith(demo.upstream.issuer), { timeout: 20_000 });
+    if (page.url().startsWith(demo.upstream.issuer)) {
+      await Promise.all([page.waitForURL(`${issuer}/demo/?**`, { timeout: 20_000 }), page.click('button[value=yes]')]);
+    }
+    expect(page.url()).toBe(`${issuer}/demo/?signed_out=${sid}`);
+    const shown = await text(page);
+    expect(shown).toContain('Sign in through Tessera');
+    expect(shown).toContain(`Tessera ended session ${sid}`);
+    expect(shown).not.toContain('Signed in as');
+  }, 60_000);
+
+  it('/demo2 is signed out too (back-channel logout), and Tessera has no session to sign in with silently', async () => {
+    let shown = '';
+    for (const deadline = Date.now() + 8_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      await page.goto(`${issuer}/demo2/`);
+      shown = await text(page);
+      if (!shown.includes('Signed in as')) break;
+    }
+    expect(shown).toContain('Sign in through Tessera');
+    expect(shown).toContain('login_required');
+    expect(page.url()).toBe(`${issuer}/demo2/?silent=login_required`);
+    await page.goto(`${issuer}/account/sessions`);
+    expect(await text(page)).toContain('You are not signed in');
+  }, 30_000);
+
+  it('the admin API shows the ended session with its logout report', async () => {
+    const res = await fetch(`${issuer}/admin/v1/sessions/${sid}`, { headers: { authorization: 'Bearer demo-admin-token' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { state: string; logoutReport: { reason: string; clients: string[]; notifications: Array<{ clientId: string; result: string }> } | null };
+    expect(body.state).toBe('ended');
+    expect(body.logoutReport).toMatchObject({ reason: 'logout', clients: ['demo-app', 'demo-app-2'] });
+    // Both apps acknowledged their logout tokens (demo-app had already ended its own session).
+    expect(body.logoutReport!.notifications).toEqual([
+      expect.objectContaining({ clientId: 'demo-app', result: 'delivered' }),
+      expect.objectContaining({ clientId: 'demo-app-2', result: 'delivered' }),
+    ]);
+  }, 30_000);
 });

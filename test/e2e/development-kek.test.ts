@@ -20,6 +20,7 @@ it('without TESSERA_KEK it starts on the development key and warns loudly', asyn
       TESSERA_CLIENTS_DIR: join(REPO, 'clients'),
       DEMO_UPSTREAM_CLIENT_SECRET: 'x',
       DEMO_APP_CLIENT_SECRET: 'y',
+      DEMO_APP2_CLIENT_SECRET: 'z',
       TESSERA_DATA_DIR: 'memory://',
       LOG_LEVEL: 'warn',
     },

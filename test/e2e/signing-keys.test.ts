@@ -23,6 +23,7 @@ describe('signing keys at rest', () => {
     TESSERA_CLIENTS_DIR: join(REPO, 'clients'),
     DEMO_UPSTREAM_CLIENT_SECRET: 'x',
     DEMO_APP_CLIENT_SECRET: 'y',
+    DEMO_APP2_CLIENT_SECRET: 'z',
     TESSERA_DATA_DIR: join(dir, 'data'),
     LOG_LEVEL: 'warn',
     ...extra,
