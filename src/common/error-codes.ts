@@ -122,6 +122,7 @@ export const ERROR_REGISTRY = {
 
   // Token and userinfo endpoints (RFC 6749 §5.2, RFC 7636 §4.6, RFC 6750 §3.1).
   'token.code_invalid': { oauth: 'invalid_grant', status: 400, summary: 'unknown code, another client\'s code, or redirect_uri differs' },
+  'token.session_ended': { oauth: 'invalid_grant', status: 400, summary: 'the broker session of this code ended before the code was redeemed' },
   'token.code_reused': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code was already redeemed' },
   'token.code_expired': { oauth: 'invalid_grant', status: 400, summary: 'the authorization code has expired' },
   'token.pkce_mismatch': { oauth: 'invalid_grant', status: 400, summary: 'code_verifier is missing, malformed or does not match' },

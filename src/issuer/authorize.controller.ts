@@ -96,13 +96,12 @@ export class AuthorizeController {
 
   /**
    * A fresh upstream login starts a broker session (DESIGN.md §6) and sets its cookie; the
-   * browser's previous session, if any, is ended (`replaced`): one browser, one session.
+   * browser's previous session is renewed when it is the same user through the same IdP, and
+   * otherwise ended (`replaced`): one browser, one session.
    * @returns the grant with its session id.
    */
   private async startSession(req: Request, res: Response, grant: LoginGrant): Promise<LoginGrant> {
-    const previous = await this.sessions.current(readSessionCookie(req, this.settings.https));
-    if (previous) await this.sessions.end(previous.sid, 'replaced');
-    const { session, cookie } = await this.sessions.create({
+    const facts = {
       principalId: grant.principalId,
       providerId: grant.providerId,
       groups: grant.groups,
@@ -111,7 +110,15 @@ export class AuthorizeController {
       authTime: grant.authTime,
       acr: grant.acr,
       amr: grant.amr,
-    });
+    };
+    const previous = await this.sessions.current(readSessionCookie(req, this.settings.https));
+    if (previous && previous.principalId === grant.principalId && previous.providerId === grant.providerId) {
+      // The same user again through the same IdP (prompt=login, max_age, two logins at once): one session, fresh facts.
+      const same = await this.sessions.reauthenticate(previous.sid, facts);
+      if (same) return { ...grant, sessionId: same.sid };
+    }
+    if (previous) await this.sessions.end(previous.sid, 'replaced');
+    const { session, cookie } = await this.sessions.create(facts);
     setSessionCookie(res, this.settings.https, cookie);
     return { ...grant, sessionId: session.sid };
   }
@@ -134,8 +141,13 @@ export class AuthorizeController {
         return;
       case 'granted': {
         const grant = outcome.grant.sessionId ? outcome.grant : await this.startSession(req, res, outcome.grant);
+        // Recorded before the code exists and only while the session lives (B38): an end either
+        // sees this client and tells it, or no code is issued.
+        if (!(await this.sessions.recordClient(grant.sessionId!, request.clientId))) {
+          res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, 'login_required', 'authorize.login_required'));
+          return;
+        }
         const code = await this.codes.issue(request, grant);
-        await this.sessions.recordClient(grant.sessionId!, request.clientId);
         await this.audit.record({
           type: 'authorize.code_issued',
           outcome: 'success',

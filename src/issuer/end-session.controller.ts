@@ -1,4 +1,4 @@
-import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { All, Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, constantTimeEqual, refuseMethod } from '../common';
@@ -46,6 +46,7 @@ export class EndSessionController {
    * parameters, where the browser sends it.
    */
   @Post()
+  @HttpCode(200)
   async logoutPost(@Headers('content-type') contentType: string | undefined, @Body() body: Record<string, unknown> | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       throw new BrokerError(ErrorCodes.requestInvalid, 'logout requests sent by POST must be application/x-www-form-urlencoded');

@@ -40,17 +40,19 @@ export class BackchannelLogout implements OnApplicationBootstrap, OnApplicationS
     @Inject(Clock) private readonly clock: Clock,
     @Inject(SessionService) sessions: SessionService,
   ) {
-    sessions.onEnded((report) => this.enqueue(report));
+    // The outbox rows commit with the end of the session (a crash can never end a session
+    // without its notifications); audit and the worker's kick follow the commit.
+    sessions.onEnding((report, manager) => this.outbox.enqueue(report, backchannelTargets(report.clients, this.settings.clients).queued, manager));
+    sessions.onEnded((report) => this.enqueued(report));
   }
 
   /**
-   * The session-end listener: queues a delivery for each client of the session with a
-   * back-channel URI, audits who is queued and who cannot be told (no URI; shared/bugs B38:
-   * never silently), and kicks the worker without waiting for it.
+   * After a session ended (its outbox rows are committed with it): audits who is queued and who
+   * cannot be told (no URI; shared/bugs B38: never silently), and kicks the worker without
+   * waiting for it.
    */
-  async enqueue(report: SessionEndReport): Promise<void> {
+  async enqueued(report: SessionEndReport): Promise<void> {
     const { queued, skipped } = backchannelTargets(report.clients, this.settings.clients);
-    await this.outbox.enqueue(report, queued);
     if (report.clients.length > 0) {
       await this.audit.record({ type: 'logout.backchannel_queued', outcome: 'info', principalId: report.principalId, details: { sid: report.sid, queued, withoutBackchannelUri: skipped } });
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock, Random, storableText } from '../common';
 import { ExpirySweeper } from '../database';
 import { LogoutOutboxEntity } from './logout-outbox.entity';
@@ -37,10 +37,10 @@ export class LogoutOutbox {
   }
 
   /** Queues one delivery per client, due now. Idempotent per (session, client). */
-  async enqueue(session: { sid: string; principalId: string }, clientIds: readonly string[]): Promise<void> {
+  async enqueue(session: { sid: string; principalId: string }, clientIds: readonly string[], manager?: EntityManager): Promise<void> {
     if (clientIds.length === 0) return;
     const now = this.clock.now();
-    await this.dataSource
+    await (manager ?? this.dataSource)
       .createQueryBuilder()
       .insert()
       .into(LogoutOutboxEntity)

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { AuditSink } from '../audit/audit.module';
 import { Clock, Random, loggableError, sha256 } from '../common';
 import { ExpirySweeper, claimOnce } from '../database';
@@ -18,6 +18,7 @@ import { SESSION_SETTINGS, type BrokerSession, type EndReason, type NewSession, 
 export class SessionService {
   private readonly log = new Logger('sessions');
   private readonly listeners: SessionEndListener[] = [];
+  private readonly inTransaction: Array<(report: SessionEndReport, manager: EntityManager) => Promise<void>> = [];
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -31,9 +32,18 @@ export class SessionService {
     sweeper.register({ table: 'broker_sessions', column: 'absolute_expires_at', graceSeconds: 86400 });
   }
 
-  /** Registers a listener told about every ended session (back-channel logout, upstream logout). */
+  /** Registers a listener told about every ended session after the end is committed (kicks, audits). */
   onEnded(listener: SessionEndListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Registers work that must commit together with the end of a session (the back-channel logout
+   * outbox rows): it runs inside the ending transaction and must use only the given manager. If
+   * it throws, the session does not end.
+   */
+  onEnding(hook: (report: SessionEndReport, manager: EntityManager) => Promise<void>): void {
+    this.inTransaction.push(hook);
   }
 
   /**
@@ -83,6 +93,35 @@ export class SessionService {
     return touched ? view(touched) : undefined;
   }
 
+  /**
+   * A fresh upstream authentication of the same principal through the same provider in a
+   * browser that already has a live session (prompt=login, max_age, or two logins started at
+   * once): the session keeps its id — codes already issued in it stay good, apps keep one `sid` —
+   * and takes the new authentication facts and groups.
+   * @returns the updated session, or undefined when it ended meanwhile.
+   */
+  async reauthenticate(sid: string, input: NewSession): Promise<BrokerSession | undefined> {
+    const now = this.clock.now();
+    const row = await claimOnce(
+      this.dataSource,
+      BrokerSessionEntity,
+      {
+        upstreamSessionId: input.upstreamSessionId ?? null,
+        upstreamSubject: input.upstreamSubject ?? null,
+        authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
+        acr: input.acr ?? null,
+        amr: input.amr ?? null,
+        groups: [...input.groups],
+        lastSeenAt: now,
+      },
+      'id = :sid AND principal_id = :principalId AND provider_id = :providerId AND ended_at IS NULL AND absolute_expires_at > :now',
+      { sid, principalId: input.principalId, providerId: input.providerId, now },
+    );
+    if (!row) return undefined;
+    await this.audit.record({ type: 'session.reauthenticated', outcome: 'success', principalId: row.principalId, providerId: row.providerId, details: { sid } });
+    return view(row);
+  }
+
   /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
   async isLive(sid: string): Promise<boolean> {
     if (!UUID.test(sid)) return false;
@@ -90,15 +129,21 @@ export class SessionService {
     return row !== null && sessionStatus(row, this.clock.now()) === 'live';
   }
 
-  /** Records that `clientId` received a code in session `sid` (idempotent; shared/bugs B38). */
-  async recordClient(sid: string, clientId: string): Promise<void> {
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(SessionClientEntity)
-      .values({ sessionId: sid, clientId, firstIssuedAt: this.clock.now() })
-      .orIgnore()
-      .execute();
+  /**
+   * Records that `clientId` is about to receive a code in session `sid` (idempotent; shared/bugs
+   * B38) — only while the session has not ended, in one statement, so an end either sees the
+   * client (and tells it) or this call refuses.
+   * @returns false when the session has ended (no code may be issued in it).
+   */
+  async recordClient(sid: string, clientId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO session_clients (session_id, client_id, first_issued_at)
+       SELECT id, $2, $3 FROM broker_sessions WHERE id = $1 AND ended_at IS NULL
+       ON CONFLICT (session_id, client_id) DO UPDATE SET first_issued_at = session_clients.first_issued_at
+       RETURNING 1`,
+      [sid, clientId, this.clock.now()],
+    )) as unknown[];
+    return rows.length === 1;
   }
 
   /** A principal's sessions, live first then newest first, with their clients. */
@@ -127,10 +172,19 @@ export class SessionService {
    */
   async end(sid: string, reason: EndReason): Promise<SessionEndReport | undefined> {
     if (!UUID.test(sid)) return undefined;
+    sid = sid.toLowerCase();
     const now = this.clock.now();
-    const row = await claimOnce(this.dataSource, BrokerSessionEntity, { endedAt: now, endReason: reason }, 'id = :sid AND ended_at IS NULL', { sid });
-    if (!row) return undefined;
-    const report: SessionEndReport = { sid, principalId: row.principalId, reason, endedAt: seconds(now), clients: await this.clientsOf(sid) };
+    let providerId = '';
+    const report = await this.dataSource.transaction(async (m) => {
+      const row = await claimOnce(m, BrokerSessionEntity, { endedAt: now, endReason: reason }, 'id = :sid AND ended_at IS NULL', { sid });
+      if (!row) return undefined;
+      providerId = row.providerId;
+      const ended: SessionEndReport = { sid, principalId: row.principalId, reason, endedAt: seconds(now), clients: await this.clientsOf(sid, m) };
+      for (const hook of this.inTransaction) await hook(ended, m);
+      return ended;
+    });
+    if (!report) return undefined;
+    const row = { principalId: report.principalId, providerId };
     await this.audit.record({ type: 'session.ended', outcome: 'info', reason, principalId: row.principalId, providerId: row.providerId, details: { sid, clients: report.clients } });
     for (const listener of this.listeners) {
       await listener(report).catch((err: unknown) => this.log.error({ msg: 'session end listener failed', sid, err: loggableError(err) }));
@@ -180,8 +234,8 @@ export class SessionService {
     for (const s of live.slice(max)) await this.end(s.id, 'limit');
   }
 
-  private async clientsOf(sid: string): Promise<string[]> {
-    const rows = await this.dataSource.getRepository(SessionClientEntity).find({ where: { sessionId: sid }, order: { firstIssuedAt: 'ASC' } });
+  private async clientsOf(sid: string, manager: EntityManager | DataSource = this.dataSource): Promise<string[]> {
+    const rows = await manager.getRepository(SessionClientEntity).find({ where: { sessionId: sid }, order: { firstIssuedAt: 'ASC' } });
     return rows.map((r) => r.clientId);
   }
 
@@ -190,7 +244,7 @@ export class SessionService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function seconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);

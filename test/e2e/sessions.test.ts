@@ -117,6 +117,18 @@ describe.each(backends)('broker sessions (database: %s)', (database) => {
     await expect(oidc.authorizationCodeGrant(h.spa, c2, { pkceCodeVerifier: r2.verifier, expectedState: r2.state, expectedNonce: r2.nonce })).resolves.toBeDefined();
   });
 
+  it('DESIGN.md §6: a code issued in a session that ends before it is redeemed gets no tokens (invalid_grant)', async () => {
+    const browser = new Browser();
+    const first = await login(browser, h.app, APP_REDIRECT);
+    const sid = (await tokensOf(h.app, first)).claims()!.sid as string;
+    const silent = await appAuthorizationRequest(h.spa, SPA_REDIRECT, { prompt: 'none' });
+    const answered = await browser.follow(silent.url, { stopAt: [SPA_REDIRECT] });
+    // Ended by an admin between the code and its redemption (the id in upper case is the same session).
+    expect(await h.tessera.app.get(SessionService).end(sid.toUpperCase(), 'admin')).toMatchObject({ sid, clients: ['app', 'spa'] });
+    const redeemed = oidc.authorizationCodeGrant(h.spa, new URL(answered.stoppedAt!), { pkceCodeVerifier: silent.verifier, expectedState: silent.state, expectedNonce: silent.nonce });
+    await expect(redeemed).rejects.toMatchObject({ error: 'invalid_grant', error_description: 'token.session_ended' });
+  });
+
   it('a forged session cookie is treated as no session', async () => {
     const browser = new Browser();
     await browser.fetch(`${h.issuer}/health`); // same site, so the jar is primed for the issuer

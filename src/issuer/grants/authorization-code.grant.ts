@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditSink } from '../../audit/audit.module';
 import { BrokerError, ErrorCodes } from '../../common';
 import { PrincipalClaimsReader } from '../../linking/linking.module';
+import { SessionService } from '../../sessions/sessions.module';
 import { TokenService } from '../../tokens/tokens.module';
 import { AuthorizationCodes } from '../authorization-codes.service';
 import { claimsForScope } from '../claims.rules';
@@ -21,6 +22,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
     @Inject(AuditSink) private readonly audit: AuditSink,
+    @Inject(SessionService) private readonly sessions: SessionService,
   ) {}
 
   async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
@@ -33,6 +35,12 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw err;
     }
     const { grant, scope, nonce } = redeemed;
+    // DESIGN.md §6: no tokens for a session that ended after its code was issued (its apps may
+    // already have been told of the logout).
+    if (grant.sessionId !== undefined && !(await this.sessions.isLive(grant.sessionId))) {
+      await this.audit.record({ type: 'token.refused', outcome: 'failure', reason: 'token.session_ended', clientId: client.id, principalId: grant.principalId, details: { sid: grant.sessionId } });
+      throw new BrokerError('token.session_ended', 'the session of this code has ended');
+    }
     const profile = await this.principals.claimsFor(grant.principalId);
     if (!profile) throw new BrokerError(ErrorCodes.codeInvalid, 'principal no longer exists');
     const access = await this.tokens.mintAccessToken({
