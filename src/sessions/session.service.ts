@@ -60,12 +60,7 @@ export class SessionService {
       cookieHash: sha256(cookie),
       principalId: input.principalId,
       providerId: input.providerId,
-      upstreamSessionId: input.upstreamSessionId ?? null,
-      upstreamSubject: input.upstreamSubject ?? null,
-      authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
-      acr: input.acr ?? null,
-      amr: input.amr ?? null,
-      groups: [...input.groups],
+      ...authnColumns(input),
       createdAt: now,
       lastSeenAt: now,
       idleExpiresAt: nextIdleExpiry(now, this.settings.idleSeconds, absolute),
@@ -105,15 +100,7 @@ export class SessionService {
     const row = await claimOnce(
       this.dataSource,
       BrokerSessionEntity,
-      {
-        upstreamSessionId: input.upstreamSessionId ?? null,
-        upstreamSubject: input.upstreamSubject ?? null,
-        authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
-        acr: input.acr ?? null,
-        amr: input.amr ?? null,
-        groups: [...input.groups],
-        lastSeenAt: now,
-      },
+      { ...authnColumns(input), lastSeenAt: now },
       'id = :sid AND principal_id = :principalId AND provider_id = :providerId AND ended_at IS NULL AND absolute_expires_at > :now',
       { sid, principalId: input.principalId, providerId: input.providerId, now },
     );
@@ -245,6 +232,18 @@ export class SessionService {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The columns a login's authentication sets on a session (its grant's upstream facts and groups). */
+function authnColumns(input: NewSession): Pick<BrokerSessionEntity, 'upstreamSessionId' | 'upstreamSubject' | 'authTime' | 'acr' | 'amr' | 'groups'> {
+  return {
+    upstreamSessionId: input.upstreamSessionId ?? null,
+    upstreamSubject: input.upstreamSubject ?? null,
+    authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
+    acr: input.acr ?? null,
+    amr: input.amr ?? null,
+    groups: [...input.groups],
+  };
+}
 
 function seconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);
