@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes';
 import { BrokerError } from './errors';
 
 /**
@@ -10,4 +11,19 @@ import { BrokerError } from './errors';
 export function refuseMethod(res: { setHeader(name: string, value: string): unknown }, allow: readonly string[]): never {
   res.setHeader('Allow', allow.join(', '));
   throw new BrokerError('request.method_not_allowed', `allowed: ${allow.join(', ')}`);
+}
+
+/**
+ * The parameters of a query or form as single strings (RFC 6749 §3.1: a parameter given twice,
+ * or as a structure such as `a[b]=c`, is malformed). Pure.
+ * @param code the error to raise; `request.parameter_repeated` unless the endpoint has its own.
+ * @throws BrokerError `code` naming the first offending parameter.
+ */
+export function singleValued(raw: Record<string, unknown> | undefined, code: ErrorCode = 'request.parameter_repeated'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (typeof value !== 'string') throw new BrokerError(code, `parameter ${name} is repeated or malformed`);
+    out[name] = value;
+  }
+  return out;
 }

@@ -34,3 +34,11 @@ export function storableDeep<T>(value: T): T {
   }
   return value;
 }
+
+/** The textual form of a UUID (RFC 9562 §4), either case; PostgreSQL refuses anything else for a uuid column. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `value` can be looked up in a uuid column (a malformed id is "not found", never a database error). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

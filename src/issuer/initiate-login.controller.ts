@@ -1,7 +1,7 @@
 import { All, Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
-import { BrokerError, refuseMethod } from '../common';
+import { BrokerError, refuseMethod, singleValued } from '../common';
 import { ClientRegistry } from './client-registry';
 import { initiateLoginTarget } from './initiate-login.rules';
 import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
@@ -23,12 +23,9 @@ export class InitiateLoginController {
   /** @throws BrokerError `client.unknown` (unknown client, or one without initiateLoginUri), `request.parameter_repeated`. */
   @Get()
   async initiate(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    for (const [name, value] of Object.entries(query)) {
-      if (typeof value !== 'string') throw new BrokerError('request.parameter_repeated', `parameter ${name} is repeated or malformed`);
-    }
-    const clientId = query.client_id as string | undefined;
-    const client = clientId ? this.clients.all.get(clientId) : undefined;
-    const target = initiateLoginTarget(client, this.settings.issuer, { targetLinkUri: query.target_link_uri as string | undefined, loginHint: query.login_hint as string | undefined });
+    const params = singleValued(query);
+    const client = params.client_id ? this.clients.all.get(params.client_id) : undefined;
+    const target = initiateLoginTarget(client, this.settings.issuer, { targetLinkUri: params.target_link_uri, loginHint: params.login_hint });
     if (!target.ok) {
       await this.audit.record({ type: 'login.initiate', outcome: 'failure', reason: 'client.unknown', clientId: client?.id, details: { detail: target.reason } });
       throw new BrokerError('client.unknown', target.reason === 'client_unknown' ? 'unknown client_id' : 'the client registered no initiateLoginUri');

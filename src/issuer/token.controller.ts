@@ -1,6 +1,6 @@
 import { All, Body, Controller, Headers, HttpCode, Inject, Post, UseFilters, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { BrokerError, ErrorCodes, refuseMethod } from '../common';
+import { BrokerError, ErrorCodes, refuseMethod, singleValued } from '../common';
 import { ClientRegistry, presentedCredentials } from './client-registry';
 import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant-handler';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
@@ -38,11 +38,7 @@ export class TokenController {
     if (!contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       throw new BrokerError(ErrorCodes.requestInvalid, 'token requests must be application/x-www-form-urlencoded');
     }
-    const params: Record<string, string> = {};
-    for (const [name, value] of Object.entries(body ?? {})) {
-      if (typeof value !== 'string') throw new BrokerError(ErrorCodes.requestInvalid, `parameter ${name} is repeated or malformed`);
-      params[name] = value;
-    }
+    const params = singleValued(body, ErrorCodes.requestInvalid);
     const client = this.clients.authenticate(presentedCredentials(authorization, params));
     // RFC 6749 §5.2: a missing parameter is invalid_request; a grant Tessera does not know is
     // unsupported_grant_type; a known grant this client may not use is unauthorized_client.

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PrincipalEntity } from './entities';
+import { isUuid } from '../common';
 import type { ProfileValues } from './profile.rules';
 
 /**
@@ -28,7 +29,7 @@ export class PrincipalClaimsReader {
    * @returns its claims, or undefined when there is no such principal.
    */
   async claimsFor(principalId: string): Promise<PrincipalClaims | undefined> {
-    if (!UUID.test(principalId)) return undefined;
+    if (!isUuid(principalId)) return undefined;
     const p = await this.dataSource.getRepository(PrincipalEntity).findOneBy({ id: principalId });
     if (!p) return undefined;
     return {
@@ -44,5 +45,3 @@ export class PrincipalClaimsReader {
   }
 }
 
-/** The textual form of a UUID (RFC 9562 §4); PostgreSQL rejects anything else for a uuid column. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod } from '../common';
+import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod, singleValued } from '../common';
 import type { UpstreamInput } from '../connectors/connectors.module';
 import { cookieReader } from './browser-binding';
 import { LoginService } from './login.service';
@@ -93,13 +93,10 @@ export class LoginController {
  */
 function upstreamInput(req: Request): UpstreamInput {
   const q = req.originalUrl.indexOf('?');
-  const body: Record<string, string> = {};
+  let body: Record<string, string> = {};
   if (req.method === 'POST') {
     if (!req.is('application/x-www-form-urlencoded')) throw new BrokerError('request.content_type_unsupported', 'answers are posted as application/x-www-form-urlencoded');
-    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
-      if (typeof value !== 'string') throw new BrokerError('request.parameter_repeated', `form field ${name} is repeated or malformed`);
-      body[name] = value;
-    }
+    body = singleValued(req.body as Record<string, unknown> | undefined);
   }
   const input: UpstreamInput = { method: req.method === 'POST' ? 'POST' : 'GET', search: q < 0 ? '' : req.originalUrl.slice(q), body };
   if (!isStorableDeep(input)) throw new BrokerError('request.parameter_malformed', 'the answer contains NUL or ill-formed Unicode');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { AuditSink } from '../audit/audit.module';
-import { Clock, Random, loggableError, sha256 } from '../common';
+import { Clock, Random, isUuid, loggableError, sha256 } from '../common';
 import { ExpirySweeper, claimOnce } from '../database';
 import { BrokerSessionEntity, SessionClientEntity } from './session.entity';
 import { nextIdleExpiry, sessionStatus } from './sessions.rules';
@@ -111,7 +111,7 @@ export class SessionService {
 
   /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
   async isLive(sid: string): Promise<boolean> {
-    if (!UUID.test(sid)) return false;
+    if (!isUuid(sid)) return false;
     const row = await this.repo().findOneBy({ id: sid });
     return row !== null && sessionStatus(row, this.clock.now()) === 'live';
   }
@@ -135,7 +135,7 @@ export class SessionService {
 
   /** A principal's sessions, live first then newest first, with their clients. */
   async listForPrincipal(principalId: string): Promise<Array<BrokerSession & { clients: string[]; endedAt?: number; endReason?: string }>> {
-    if (!UUID.test(principalId)) return [];
+    if (!isUuid(principalId)) return [];
     const rows = await this.repo().find({ where: { principalId }, order: { createdAt: 'DESC' } });
     const out = [];
     for (const row of rows) out.push({ ...view(row), clients: await this.clientsOf(row.id), ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) });
@@ -145,7 +145,7 @@ export class SessionService {
 
   /** One session with its clients, live or not, or undefined. */
   async get(sid: string): Promise<(BrokerSession & { clients: string[]; endedAt?: number; endReason?: string }) | undefined> {
-    if (!UUID.test(sid)) return undefined;
+    if (!isUuid(sid)) return undefined;
     const row = await this.repo().findOneBy({ id: sid });
     if (!row) return undefined;
     return { ...view(row), clients: await this.clientsOf(row.id), ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) };
@@ -158,7 +158,7 @@ export class SessionService {
    * @returns the report, or undefined when the session was unknown or already ended.
    */
   async end(sid: string, reason: EndReason): Promise<SessionEndReport | undefined> {
-    if (!UUID.test(sid)) return undefined;
+    if (!isUuid(sid)) return undefined;
     sid = sid.toLowerCase();
     const now = this.clock.now();
     let providerId = '';
@@ -181,7 +181,7 @@ export class SessionService {
 
   /** Ends every live session of a principal except `keep`. @returns the reports. */
   async endAllForPrincipal(principalId: string, reason: EndReason, keep?: string): Promise<SessionEndReport[]> {
-    if (!UUID.test(principalId)) return [];
+    if (!isUuid(principalId)) return [];
     const live = await this.repo().find({ where: { principalId, endedAt: IsNull(), absoluteExpiresAt: MoreThan(this.clock.now()) } });
     const reports: SessionEndReport[] = [];
     for (const s of live) {
@@ -231,7 +231,6 @@ export class SessionService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The columns a login's authentication sets on a session (its grant's upstream facts and groups). */
 function authnColumns(input: NewSession): Pick<BrokerSessionEntity, 'upstreamSessionId' | 'upstreamSubject' | 'authTime' | 'acr' | 'amr' | 'groups'> {
