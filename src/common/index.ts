@@ -8,3 +8,4 @@ export * from './text';
 export * from './dns';
 export * from './random';
 export * from './http';
+export * from './cookies';

@@ -101,24 +101,14 @@ export class AuthorizeController {
    * @returns the grant with its session id.
    */
   private async startSession(req: Request, res: Response, grant: LoginGrant): Promise<LoginGrant> {
-    const facts = {
-      principalId: grant.principalId,
-      providerId: grant.providerId,
-      groups: grant.groups,
-      upstreamSessionId: grant.upstreamSessionId,
-      upstreamSubject: grant.upstreamSubject,
-      authTime: grant.authTime,
-      acr: grant.acr,
-      amr: grant.amr,
-    };
     const previous = await this.sessions.current(readSessionCookie(req, this.settings.https));
     if (previous && previous.principalId === grant.principalId && previous.providerId === grant.providerId) {
       // The same user again through the same IdP (prompt=login, max_age, two logins at once): one session, fresh facts.
-      const same = await this.sessions.reauthenticate(previous.sid, facts);
+      const same = await this.sessions.reauthenticate(previous.sid, grant);
       if (same) return { ...grant, sessionId: same.sid };
     }
     if (previous) await this.sessions.end(previous.sid, 'replaced');
-    const { session, cookie } = await this.sessions.create(facts);
+    const { session, cookie } = await this.sessions.create(grant);
     setSessionCookie(res, this.settings.https, cookie);
     return { ...grant, sessionId: session.sid };
   }

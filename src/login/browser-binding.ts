@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Random } from '../common';
+import { cookieOptions, hostCookieName, type Random } from '../common';
 
 /**
  * The cookies that bind login transactions to one browser (DESIGN.md §1 step 2): one cookie
@@ -22,7 +22,7 @@ export interface LoginBinding {
 
 /** The binding cookie's name for transaction `txId` (the SHA-256 of the login handle, base64url). */
 export function bindingCookieName(https: boolean, txId: string): string {
-  return `${https ? '__Host-' : ''}tessera_login_${txId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16)}`;
+  return hostCookieName(https, `tessera_login_${txId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 16)}`);
 }
 
 /** A fresh binding for transaction `txId`. */
@@ -44,10 +44,10 @@ export function cookieReader(req: Request): CookieReader {
 
 /** Sets a login's binding cookie. */
 export function setBinding(res: Response, https: boolean, binding: LoginBinding): void {
-  res.cookie(binding.name, binding.value, { httpOnly: true, secure: https, sameSite: 'lax', path: '/', maxAge: binding.maxAgeSeconds * 1000 });
+  res.cookie(binding.name, binding.value, cookieOptions(https, binding.maxAgeSeconds));
 }
 
 /** Removes a finished login's binding cookie. */
 export function clearBinding(res: Response, https: boolean, txId: string): void {
-  res.clearCookie(bindingCookieName(https, txId), { httpOnly: true, secure: https, sameSite: 'lax', path: '/' });
+  res.clearCookie(bindingCookieName(https, txId), cookieOptions(https));
 }

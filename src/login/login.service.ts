@@ -10,6 +10,7 @@ import { decideEntry } from './login-state.rules';
 import { LoginTransactionStore } from './login-transaction.store';
 import type { LoginTransactionEntity } from './login-transaction.entity';
 import { chooserPageHtml } from './pages';
+import { resumeUrl } from './steps';
 import { selectProvider } from './select-provider.rules';
 import { LOGIN_SETTINGS, type AuthorizationRequest, type FinishedLogin, type LoginOutcome, type LoginSettings, type LoginStep } from './types';
 
@@ -91,7 +92,7 @@ export class LoginService {
       const resume = this.random.token(32);
       const outcome: LoginOutcome = { kind: 'failed', code: err.code, oauthError: err.oauthError };
       if (!(await this.transactions.failBeforeAnswer(id, sha256(binding), outcome, sha256(resume)))) throw err;
-      return { kind: 'redirect', url: `${this.settings.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}` };
+      return { kind: 'redirect', url: resumeUrl(this.settings.issuer, resume) };
     }
   }
 

@@ -25,3 +25,8 @@ export function sendStep(res: Response, step: Exclude<LoginStep, { kind: 'done' 
       return;
   }
 }
+
+/** The issuer's resume endpoint for a settled login: where the browser goes to hand the outcome to the app. */
+export function resumeUrl(issuer: string, resumeToken: string): string {
+  return `${issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resumeToken)}`;
+}

@@ -10,6 +10,7 @@ import type { LoginTransactionEntity } from './login-transaction.entity';
 import { readBinding, type CookieReader } from './browser-binding';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
 import { sameBrowser } from './login.service';
+import { resumeUrl } from './steps';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
 
 /** A parked answer: which endpoint it reached and the request as it arrived. */
@@ -170,7 +171,7 @@ export class UpstreamAnswers {
       // Unreachable while this request holds the claim on the answer; said loudly if it ever is.
       throw new BrokerError('login.transaction_state_invalid', 'the claimed login could not be settled');
     }
-    return `${this.settings.issuer}/oauth2/authorize/resume?login=${encodeURIComponent(resume)}`;
+    return resumeUrl(this.settings.issuer, resume);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { cookieOptions, hostCookieName } from '../common';
 
 /**
  * The broker session cookie (DESIGN.md §6): an opaque 256-bit value (only its SHA-256 is stored),
@@ -7,7 +8,7 @@ import type { Request, Response } from 'express';
  * the browser's sense (no Max-Age): the server decides when the session ends.
  */
 export function sessionCookieName(https: boolean): string {
-  return https ? '__Host-tessera_session' : 'tessera_session';
+  return hostCookieName(https, 'tessera_session');
 }
 
 /** The session cookie's value, or undefined when absent or malformed. */
@@ -18,10 +19,10 @@ export function readSessionCookie(req: Request, https: boolean): string | undefi
 
 /** Sets the session cookie to `value`. */
 export function setSessionCookie(res: Response, https: boolean, value: string): void {
-  res.cookie(sessionCookieName(https), value, { httpOnly: true, secure: https, sameSite: 'lax', path: '/' });
+  res.cookie(sessionCookieName(https), value, cookieOptions(https));
 }
 
 /** Removes the session cookie. */
 export function clearSessionCookie(res: Response, https: boolean): void {
-  res.clearCookie(sessionCookieName(https), { httpOnly: true, secure: https, sameSite: 'lax', path: '/' });
+  res.clearCookie(sessionCookieName(https), cookieOptions(https));
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { AuditSink } from '../audit/audit.module';
 import { Clock, Random, isUuid, loggableError, sha256 } from '../common';
 import { ExpirySweeper, claimOnce } from '../database';
@@ -76,15 +76,20 @@ export class SessionService {
 
   /**
    * The live session a cookie names, or undefined (unknown, ended, expired: treated as no
-   * session, never an error). Use extends the idle expiry, never past the absolute one.
+   * session, never an error). Use extends the idle expiry, never past the absolute one — found
+   * and touched in one statement, whose condition is {@link sessionStatus}'s `live`.
    */
   async current(cookie: string | undefined): Promise<BrokerSession | undefined> {
     if (!cookie) return undefined;
     const now = this.clock.now();
-    const row = await this.repo().findOneBy({ cookieHash: sha256(cookie) });
-    if (!row || sessionStatus(row, now) !== 'live') return undefined;
-    const idleExpiresAt = nextIdleExpiry(now, this.settings.idleSeconds, row.absoluteExpiresAt);
-    const touched = await claimOnce(this.dataSource, BrokerSessionEntity, { lastSeenAt: now, idleExpiresAt }, 'id = :id AND ended_at IS NULL AND idle_expires_at > :now', { id: row.id, now });
+    const idle = new Date(now.getTime() + this.settings.idleSeconds * 1000);
+    const touched = await claimOnce(
+      this.dataSource,
+      BrokerSessionEntity,
+      { lastSeenAt: now, idleExpiresAt: () => 'LEAST(:idle, absolute_expires_at)' },
+      'cookie_hash = :hash AND ended_at IS NULL AND idle_expires_at > :now AND absolute_expires_at > :now',
+      { hash: sha256(cookie), idle, now },
+    );
     return touched ? view(touched) : undefined;
   }
 
@@ -137,8 +142,12 @@ export class SessionService {
   async listForPrincipal(principalId: string): Promise<Array<BrokerSession & { clients: string[]; endedAt?: number; endReason?: string }>> {
     if (!isUuid(principalId)) return [];
     const rows = await this.repo().find({ where: { principalId }, order: { createdAt: 'DESC' } });
-    const out = [];
-    for (const row of rows) out.push({ ...view(row), clients: await this.clientsOf(row.id), ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) });
+    const clients = new Map<string, string[]>();
+    if (rows.length > 0) {
+      const all = await this.dataSource.getRepository(SessionClientEntity).find({ where: { sessionId: In(rows.map((r) => r.id)) }, order: { firstIssuedAt: 'ASC' } });
+      for (const c of all) clients.set(c.sessionId, [...(clients.get(c.sessionId) ?? []), c.clientId]);
+    }
+    const out = rows.map((row) => ({ ...view(row), clients: clients.get(row.id) ?? [], ...(row.endedAt ? { endedAt: seconds(row.endedAt), endReason: row.endReason ?? undefined } : {}) }));
     const now = this.clock.now();
     return out.sort((a, b) => Number(isLiveView(b, now)) - Number(isLiveView(a, now)));
   }
