@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, constantTimeEqual, refuseMethod } from '../common';
 import { UpstreamLogouts } from '../login/login.module';
-import { SessionService, clearSessionCookie, readSessionCookie } from '../sessions/sessions.module';
+import { SessionService, clearSessionCookie, crossSiteReason, readSessionCookie } from '../sessions/sessions.module';
 import { TokenService } from '../tokens/tokens.module';
 import { ClientRegistry } from './client-registry';
 import { confirmLogoutPageHtml, signedOutPageHtml } from './end-session.pages';
@@ -54,6 +54,10 @@ export class EndSessionController {
     const raw = { ...(body ?? {}) };
     const check = readLogoutRequest(raw);
     if (!check.ok) return this.refuse(check);
+    // The confirmation form is Tessera's own: posted from another site it is refused, as the
+    // account page's forms are (Fetch Metadata / Origin), on top of its token.
+    const crossSite = check.request.confirmation === undefined ? undefined : crossSiteReason(req.headers);
+    if (crossSite) return this.refuse({ ok: false, code: ErrorCodes.requestInvalid, description: `logout confirmation from another site (${crossSite})` });
     if (check.request.confirmation === undefined && !readSessionCookie(req, this.settings.https)) {
       const again = new URL(`${this.settings.issuer}/oauth2/logout`);
       const { idTokenHint, clientId, postLogoutRedirectUri, state } = check.request;

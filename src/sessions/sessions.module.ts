@@ -22,6 +22,7 @@ export { SessionService } from './session.service';
 export { BackchannelLogout } from './backchannel-logout.service';
 export { readSessionCookie, setSessionCookie, clearSessionCookie, sessionCookieName } from './session-cookie';
 export { decideReuse, type ReuseDecision } from './sessions.rules';
+export { crossSiteReason, type SiteHeaders } from './account/account-csrf.rules';
 export {
   SESSION_SETTINGS,
   type SessionSettings,

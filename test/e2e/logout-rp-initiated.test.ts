@@ -124,6 +124,16 @@ describe.each(backends)('RP-initiated logout (database: %s)', (database) => {
     expect(form).toMatchObject({ method: 'POST', action: `${h.issuer}/oauth2/logout` });
     expect(form.fields).toMatchObject({ client_id: 'rp1', post_logout_redirect_uri: RP1_BYE, state: 'c1' });
     expect(form.fields.confirmation).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Posted from another site, even with the right token, it ends nothing (Fetch Metadata).
+    const cookie = browser.cookies(h.issuer).tessera_session;
+    const crossSite = await fetch(form.action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tessera_session=${cookie}`, 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' },
+      body: new URLSearchParams(form.fields).toString(),
+    });
+    expect(crossSite.status).toBe(400);
+    expect(await crossSite.text()).toContain('request.invalid');
     // A wrong token is no confirmation: the page is shown again and the session lives on.
     const wrong = await browser.submit(form, { confirmation: 'A'.repeat(43) }, page.url);
     expect(await wrong.response.text()).toContain('Sign out of Tessera?');
