@@ -3,6 +3,9 @@ import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { LinkingModule } from '../linking/linking.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { AdminBindingsController } from './admin-bindings.controller';
+import { AdminRolesController } from './admin-roles.controller';
 import { AdminFallbackController, AdminSessionsController } from './admin-sessions.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 import { mountAdminDocs } from './openapi';
@@ -15,9 +18,9 @@ import { mountAdminDocs } from './openapi';
  * documentation exists. Exports nothing.
  */
 @Module({
-  imports: [SessionsModule, AuditModule, LinkingModule],
+  imports: [SessionsModule, AuditModule, LinkingModule, TokensModule],
   // The fallback answers every other /admin path: it must come last.
-  controllers: [AdminSessionsController, AdminFallbackController],
+  controllers: [AdminSessionsController, AdminRolesController, AdminBindingsController, AdminFallbackController],
   providers: [AdminTokenGuard],
 })
 export class AdminModule implements OnModuleInit {

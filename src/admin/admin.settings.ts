@@ -5,6 +5,8 @@
 export interface AdminSettings {
   /** SHA-256 (base64url) of the admin bearer token; the token itself is never kept. */
   tokenHash: string;
+  /** Clients whose files allow the `tessera:admin` scope: only their access tokens may reach the admin API. */
+  adminClients?: string[];
 }
 
 /** Injection token of {@link AdminSettings}. */

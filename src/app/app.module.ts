@@ -5,7 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
-import { AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
+import { AUTHORIZATION_ENTITIES, AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
 import type { Clock, Random } from '../common';
 import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
@@ -14,14 +14,15 @@ import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
 import { LINKING_ENTITIES } from '../linking/linking.module';
 import { LOGIN_ENTITIES } from '../login/login.module';
 import { SESSIONS_ENTITIES } from '../sessions/sessions.module';
-import { TOKENS_ENTITIES } from '../tokens/tokens.module';
+import { TOKENS_ENTITIES, TokensModule } from '../tokens/tokens.module';
+import { authzenCallersProvider } from './authzen-callers';
 import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
 import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
-export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES];
+export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES, ...AUTHORIZATION_ENTITIES];
 
 /** What the composition root may be handed instead of its defaults (tests, embedding). */
 export interface AppOptions {
@@ -32,6 +33,8 @@ export interface AppOptions {
   /** Replaces the default authorization (every principal may sign in, no roles). */
   authorization?: AuthorizationPort;
   logDestination?: DestinationStream;
+  /** Reload policies/ when its files change (default true). */
+  watchPolicies?: boolean;
 }
 
 /** The application root: wires configuration, database, logging, settings slices and the feature modules. */
@@ -45,7 +48,12 @@ export class AppModule {
         ConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot(opts.dataSource),
         CoreModule.forRoot(opts.config, opts.clock, opts.random),
-        AuthorizationModule.forRoot(opts.authorization),
+        AuthorizationModule.forRoot({
+          settings: { policiesDir: opts.config.env.policiesDir, watch: opts.watchPolicies ?? true, issuer: opts.config.env.issuer },
+          port: opts.authorization,
+          imports: [TokensModule],
+          callers: authzenCallersProvider(opts.config.clients),
+        }),
         IssuerModule,
         // No admin API at all without TESSERA_ADMIN_TOKEN: every /admin path and /docs are 404.
         ...(opts.config.env.adminTokenHash !== undefined ? [AdminModule] : []),

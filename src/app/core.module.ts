@@ -61,7 +61,7 @@ export class CoreModule {
       { provide: TOKEN_SETTINGS, useValue: tokens },
       { provide: SESSION_SETTINGS, useValue: sessions },
       // Only with TESSERA_ADMIN_TOKEN, as AdminModule itself (AppModule.forRoot).
-      ...(env.adminTokenHash !== undefined ? [{ provide: ADMIN_SETTINGS, useValue: { tokenHash: env.adminTokenHash } satisfies AdminSettings }] : []),
+      ...(env.adminTokenHash !== undefined ? [{ provide: ADMIN_SETTINGS, useValue: { tokenHash: env.adminTokenHash, adminClients: [...config.clients.values()].filter((c) => c.scopes.includes('tessera:admin')).map((c) => c.id) } satisfies AdminSettings }] : []),
       { provide: LOGOUT_SETTINGS, useValue: logout },
     ];
     const signer = {

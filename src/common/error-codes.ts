@@ -120,6 +120,15 @@ export const ERROR_REGISTRY = {
   // The authorization module's decision (DESIGN.md §1 step 7).
   'authorization.denied': { oauth: 'access_denied', status: 403, summary: 'the authorization module refused this principal access to the app' },
 
+  // The authorization module's own APIs: AuthZEN evaluation (OpenID AuthZEN Authorization API 1.0), roles and bindings.
+  'authz.request_invalid': { oauth: 'invalid_request', status: 400, summary: 'an evaluation, role or binding request is malformed or names an unknown action, type or role' },
+  'authz.not_found': { oauth: 'invalid_request', status: 404, summary: 'no such role or binding' },
+  'authz.conflict': { oauth: 'invalid_request', status: 409, summary: 'the role already exists' },
+  'authz.caller_unauthenticated': { oauth: 'invalid_client', status: 401, summary: 'the AuthZEN caller presented no valid client credentials or client access token' },
+  'authz.caller_not_allowed': { oauth: 'unauthorized_client', status: 403, summary: 'the authenticated client is not allowed the AuthZEN API (authzen: true in its file)' },
+  'authz.scope_invalid': { oauth: 'invalid_scope', status: 400, summary: 'a client_credentials request asks for a scope the client may not have (RFC 6749 §4.4.2)' },
+  'authz.admin_denied': { oauth: 'invalid_request', status: 403, summary: 'the access token is valid but its principal or client may not use the admin API' },
+
   // Token and userinfo endpoints (RFC 6749 §5.2, RFC 7636 §4.6, RFC 6750 §3.1).
   'token.code_invalid': { oauth: 'invalid_grant', status: 400, summary: 'unknown code, another client\'s code, or redirect_uri differs' },
   'token.session_ended': { oauth: 'invalid_grant', status: 400, summary: 'the broker session of this code ended before the code was redeemed' },

@@ -99,7 +99,11 @@ export interface ClientConfig {
   tokenEndpointAuthMethods: ClientAuthMethod[];
   /** Exact-match redirect URIs (RFC 6749 §3.1.2, OAuth 2.0 Security BCP §4.1.3). At least one. */
   redirectUris: string[];
-  grantTypes: Array<'authorization_code'>;
+  grantTypes: Array<'authorization_code' | 'client_credentials'>;
+  /** May call the AuthZEN API (issue 11 item 5). Confidential clients only. Default false. */
+  authzen?: boolean;
+  /** Extra claims in this client's tokens whatever the scope: `roles`. Default none. */
+  claims?: Array<'roles'>;
   /** Scopes the client may ask for; default [openid, email, profile]. */
   scopes: string[];
   /** PKCE required even for confidential clients. Public clients always require it. Default true. */
@@ -155,6 +159,8 @@ export interface TesseraEnv {
   kekIsDevelopmentDefault: boolean;
   providersDir: string;
   clientsDir: string;
+  /** policies/ of the authorization module (TESSERA_POLICIES_DIR, default ./policies). */
+  policiesDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Login transaction lifetime, seconds. Default 600 (DESIGN.md §1 step 2). */
   loginTransactionTtlSeconds: number;

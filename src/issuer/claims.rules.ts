@@ -24,3 +24,11 @@ export function claimsForScope(profile: PrincipalClaims, scope: string): Record<
   }
   return out;
 }
+
+/**
+ * Whether a client's tokens carry the `roles` claim (issue 11 item 6): its file lists
+ * `claims: [roles]`, or the granted scope includes `roles`. Pure.
+ */
+export function wantsRoles(client: { claims?: readonly string[] }, scope: string): boolean {
+  return (client.claims ?? []).includes('roles') || scope.split(' ').includes('roles');
+}

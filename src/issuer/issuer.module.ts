@@ -11,6 +11,7 @@ import { ClientRegistry } from './client-registry';
 import { DiscoveryController } from './discovery.controller';
 import { EndSessionController } from './end-session.controller';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
 import { UserinfoController } from './userinfo.controller';
@@ -32,7 +33,8 @@ export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
     ClientRegistry,
     AuthorizationCodes,
     AuthorizationCodeGrant,
-    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant] },
+    ClientCredentialsGrant,
+    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant, ClientCredentialsGrant] },
   ],
 })
 export class IssuerModule {}

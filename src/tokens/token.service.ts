@@ -24,6 +24,8 @@ export interface AccessTokenInput {
   acr?: string;
   amr?: string[];
   roles?: string[];
+  /** The principal's authorization version (`authz_ver`, issue 11 item 8): resource servers may refuse older ones. */
+  authzVersion?: number;
   /** The broker session (`sid`, DESIGN.md §6): resource servers and userinfo refuse tokens of ended sessions. */
   sid?: string;
   lifetimeSeconds: number;
@@ -110,6 +112,7 @@ export class TokenService {
       ...(input.acr ? { acr: input.acr } : {}),
       ...(input.amr?.length ? { amr: input.amr } : {}),
       ...(input.roles ? { roles: input.roles } : {}),
+      ...(input.authzVersion !== undefined ? { authz_ver: input.authzVersion } : {}),
       ...(input.sid ? { sid: input.sid } : {}),
     };
     const token = await new SignJWT(payload)

@@ -13,7 +13,9 @@ import { BOOLEAN, LISTED_TWICE, MUST_INCLUDE_OPENID, NOT_EMPTY, REQUIRED, STRING
  */
 
 const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const GRANT_TYPES = ['authorization_code'] as const;
+const GRANT_TYPES = ['authorization_code', 'client_credentials'] as const;
+/** Claims a client may ask for in its file (`claims: [roles]`). */
+const CLAIMS = ['roles'] as const;
 /** ID token algorithms Tessera signs with (an active key each: src/tokens SIGNING_ALGS, discovery). */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 const LIFETIME = wholeSeconds(1, 3600);
@@ -24,7 +26,7 @@ export const CLIENT_SECRET_FIELDS: ReadonlySet<string> = new Set(['clientSecret'
 /** Defaults from ../types.ts. */
 export const CLIENT_DEFAULTS = {
   confidentialAuthMethods: ['client_secret_basic', 'client_secret_post'] as ClientAuthMethod[],
-  grantTypes: ['authorization_code'] as Array<'authorization_code'>,
+  grantTypes: ['authorization_code'] as Array<'authorization_code' | 'client_credentials'>,
   scopes: ['openid', 'email', 'profile'],
   requirePkce: true,
   idTokenSignedResponseAlg: 'RS256' as const,
@@ -39,7 +41,9 @@ export class ClientFileDto {
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
   @IsOptional() @IsList({ nonEmpty: true, values: AUTH_METHODS }) tokenEndpointAuthMethods?: ClientAuthMethod[];
   @IsDefined(REQUIRED) @IsList({ nonEmpty: true }) redirectUris!: string[];
-  @IsOptional() @IsList({ nonEmpty: true, values: GRANT_TYPES }) grantTypes?: Array<'authorization_code'>;
+  @IsOptional() @IsList({ nonEmpty: true, values: GRANT_TYPES }) grantTypes?: Array<'authorization_code' | 'client_credentials'>;
+  @IsOptional() @IsBoolean(BOOLEAN) authzen?: boolean;
+  @IsOptional() @IsList({ values: CLAIMS }) claims?: Array<'roles'>;
   @IsOptional() @IsList({ nonEmpty: true }) scopes?: string[];
   @IsOptional() @IsBoolean(BOOLEAN) requirePkce?: boolean;
   @IsOptional() @IsIn(ID_TOKEN_ALGS, oneOf(ID_TOKEN_ALGS)) idTokenSignedResponseAlg?: ClientConfig['idTokenSignedResponseAlg'];
@@ -96,6 +100,8 @@ export function buildClient(
       problems.add('tokenEndpointAuthMethods', 'a confidential client cannot use none');
     }
   }
+  if (dto.type === 'public' && dto.authzen === true) problems.add('authzen', 'only a confidential client may call the AuthZEN API');
+  if (dto.type === 'public' && Array.isArray(dto.grantTypes) && dto.grantTypes.includes('client_credentials')) problems.add('grantTypes', 'client_credentials needs a confidential client (RFC 6749 §4.4)');
   if (Array.isArray(dto.redirectUris) && !problems.has('redirectUris')) {
     const seen = new Set<string>();
     dto.redirectUris.forEach((uri, i) => {
@@ -163,6 +169,8 @@ export function buildClient(
     accessTokenLifetimeSeconds: dto.accessTokenLifetimeSeconds ?? CLIENT_DEFAULTS.accessTokenLifetimeSeconds,
     idTokenLifetimeSeconds: dto.idTokenLifetimeSeconds ?? CLIENT_DEFAULTS.idTokenLifetimeSeconds,
     authorizationResponseIss: dto.authorizationResponseIss ?? true,
+    authzen: dto.authzen ?? false,
+    claims: [...new Set(dto.claims ?? [])],
     ...(dto.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: [...dto.postLogoutRedirectUris] } : {}),
     ...(dto.backchannelLogoutUri !== undefined
       ? { backchannelLogoutUri: dto.backchannelLogoutUri, backchannelLogoutSessionRequired: dto.backchannelLogoutSessionRequired ?? true }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditSink } from '../../audit/audit.module';
 import { BrokerError, ErrorCodes } from '../../common';
+import { AuthorizationPort } from '../../authorization/authorization.module';
 import { PrincipalClaimsReader } from '../../linking/linking.module';
 import { SessionService } from '../../sessions/sessions.module';
 import { TokenService } from '../../tokens/tokens.module';
 import { AuthorizationCodes } from '../authorization-codes.service';
-import { claimsForScope } from '../claims.rules';
+import { claimsForScope, wantsRoles } from '../claims.rules';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler';
 
 /**
@@ -23,6 +24,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(SessionService) private readonly sessions: SessionService,
+    @Inject(AuthorizationPort) private readonly authorization: AuthorizationPort,
   ) {}
 
   async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
@@ -43,6 +45,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     }
     const profile = await this.principals.claimsFor(grant.principalId);
     if (!profile) throw new BrokerError(ErrorCodes.codeInvalid, 'principal no longer exists');
+    // Roles as authorization decided them at login; the version as it is now (issue 11 items 6, 8).
+    const roles = wantsRoles(client, scope) ? grant.roles : undefined;
+    const { version } = await this.authorization.describe(grant.principalId);
     const access = await this.tokens.mintAccessToken({
       sub: grant.principalId,
       clientId: client.id,
@@ -50,7 +55,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
       authTime: grant.authTime,
       acr: grant.acr,
       amr: grant.amr,
-      roles: grant.roles,
+      roles,
+      authzVersion: version,
       sid: grant.sessionId,
       lifetimeSeconds: client.accessTokenLifetimeSeconds,
     });
@@ -63,7 +69,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       acr: grant.acr,
       amr: grant.amr,
       accessToken: access.token,
-      claims: claimsForScope(profile, scope),
+      claims: { ...claimsForScope(profile, scope), ...(roles ? { roles } : {}) },
       sid: grant.sessionId,
       lifetimeSeconds: client.idTokenLifetimeSeconds,
     });

@@ -44,6 +44,7 @@ const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> 
   mapping: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
   linking: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied', 'server_error'] },
   authorization: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },
+  authz: { section: 'RFC 6749 §5.2, RFC 6750 §3.1, AuthZEN 1.0 §10', allowed: ['invalid_request', 'invalid_client', 'unauthorized_client', 'invalid_scope'] },
   config: { section: 'RFC 6749 §4.1.2.1', allowed: ['server_error'] },
   token: { section: 'RFC 6749 §5.2, RFC 6750 §3.1', allowed: [...TOKEN, ...RESOURCE] },
   admin: { section: 'RFC 6750 §3.1', allowed: RESOURCE },

@@ -1,0 +1,37 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BrokerError, loggableError } from '../common';
+
+/**
+ * Errors of the AuthZEN endpoints as JSON: `{ error, error_description, context: { reason } }`.
+ * A refused request is 400 with the reason code (never policy text); a framework 4xx (a body
+ * that is not JSON, too large) is 400 `authz.request_invalid`; 401 carries a Basic challenge
+ * (RFC 7617); anything else is logged and answered 500 with `decision: false`, never a stack.
+ */
+@Catch()
+export class AuthzenErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('authzen');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    let status = 500;
+    let error = 'server_error';
+    let code = 'server_error';
+    let reason = 'evaluation_error';
+    if (exception instanceof BrokerError) {
+      ({ status, oauthError: error, code } = exception);
+      reason = exception.code === 'authz.request_invalid' ? (exception.detail ?? 'request_invalid') : exception.code;
+    } else if (exception instanceof HttpException && exception.getStatus() < 500) {
+      status = exception.getStatus() === 404 ? 404 : 400;
+      error = 'invalid_request';
+      code = 'authz.request_invalid';
+      reason = exception.getStatus() === 413 ? 'too_large' : 'body_malformed';
+    } else {
+      this.log.error({ msg: 'authzen request failed', path: req.path, err: loggableError(exception) });
+    }
+    if (res.headersSent) return;
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="tessera-authzen", Bearer realm="tessera-authzen"');
+    res.status(status).setHeader('Cache-Control', 'no-store').json({ error, error_description: code, ...(status === 500 ? { decision: false } : {}), context: { reason } });
+  }
+}
