@@ -40,7 +40,7 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
   },
   {
     sub: 'u-bob', username: 'bob', password: 'bob-password', email: 'bob@demo.tessera.test',
-    emailVerified: true, name: 'Bob Brown', givenName: 'Bob', familyName: 'Brown', groups: ['staff'],
+    emailVerified: true, name: 'Bob Brown', givenName: 'Bob', familyName: 'Brown', groups: ['contractors'],
   },
   {
     sub: 'u-carol', username: 'carol', password: 'carol-password', email: 'carol@demo.tessera.test',

@@ -30,19 +30,20 @@ describe('the authorization port sees the login’s groups, and its decision tra
   const port = new RecordingAuthorization();
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ authorization: port });
+    // `claims: [roles]`: only clients that ask for roles get them (issue 11 item 6).
+    h = await startHarness({ authorization: port, extraClients: [{ id: 'roles-app', redirectUris: [APP_REDIRECT], claims: ['roles'] }] });
   });
   afterAll(async () => {
     await h?.close();
   });
 
   it('DESIGN.md §1 step 7: asked once per login with the namespaced groups; roles reach the access token without a second question', async () => {
-    const request = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    const request = await appAuthorizationRequest(h.clients['roles-app'], APP_REDIRECT);
     const { stop } = await signIn(new Browser(), request.url, ALICE, [APP_REDIRECT]);
     expect(port.asked).toHaveLength(1);
-    expect(port.asked[0]).toEqual({ principalId: expect.stringMatching(/^[0-9a-f-]{36}$/), clientId: 'app', providerId: 'upstream', groups: ['upstream:staff', 'upstream:admins'] });
+    expect(port.asked[0]).toEqual({ principalId: expect.stringMatching(/^[0-9a-f-]{36}$/), clientId: 'roles-app', providerId: 'upstream', groups: ['upstream:staff', 'upstream:admins'] });
 
-    const tokens = await oidc.authorizationCodeGrant(h.app, stop, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
+    const tokens = await oidc.authorizationCodeGrant(h.clients['roles-app'], stop, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
     const jwks = jose.createRemoteJWKSet(new URL(`${h.issuer}/oauth2/jwks`));
     const { payload } = await jose.jwtVerify(tokens.access_token, jwks, { issuer: h.issuer, typ: 'at+jwt' });
     expect(payload.sub).toBe(port.asked[0].principalId);

@@ -75,7 +75,14 @@ export interface HarnessOptions {
     /** The file's `backchannelLogoutUri` and `backchannelLogoutSessionRequired` (Back-Channel Logout 1.0 §2.2). */
     backchannelLogoutUri?: string;
     backchannelLogoutSessionRequired?: boolean;
+    /** The file's `authzen`, `claims`, `scopes` and `grantTypes` (issue 11). */
+    authzen?: boolean;
+    claims?: Array<'roles'>;
+    scopes?: string[];
+    grantTypes?: Array<'authorization_code' | 'client_credentials'>;
   }>;
+  /** Tessera's policies/ directory (default: the repository's policies/, the demo set). */
+  policiesDir?: string;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
   /**
@@ -199,6 +206,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...(c.postLogoutRedirectUris ? [`postLogoutRedirectUris: [${c.postLogoutRedirectUris.map((u) => JSON.stringify(u)).join(', ')}]`] : []),
         ...(c.backchannelLogoutUri ? [`backchannelLogoutUri: ${JSON.stringify(c.backchannelLogoutUri)}`] : []),
         ...(c.backchannelLogoutSessionRequired !== undefined ? [`backchannelLogoutSessionRequired: ${c.backchannelLogoutSessionRequired}`] : []),
+        ...(c.authzen !== undefined ? [`authzen: ${c.authzen}`] : []),
+        ...(c.claims ? [`claims: [${c.claims.join(', ')}]`] : []),
+        ...(c.scopes ? [`scopes: [${c.scopes.map((s) => JSON.stringify(s)).join(', ')}]`] : []),
+        ...(c.grantTypes ? [`grantTypes: [${c.grantTypes.join(', ')}]`] : []),
       ].join('\n'),
     );
   });
@@ -223,6 +234,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       E2E_UPSTREAM_SECRET: upstreamSecret,
       E2E_APP_SECRET: appSecret,
       E2E_EXTRA_PROVIDER_SECRET: 'hostile-secret',
+      ...(opts.policiesDir ? { TESSERA_POLICIES_DIR: opts.policiesDir } : {}),
       ...upstreamEnv,
       ...(opts.env ?? {}),
     };
