@@ -79,7 +79,7 @@ export class RoleBindingStore {
   async deleteRole(name: string): Promise<void> {
     const bumped = await this.dataSource.transaction(async (m) => {
       const bindings: Array<{ kind: string; subject: string }> = await m.query(`SELECT kind, subject FROM authz_bindings WHERE role = $1`, [name]);
-      const deleted = await m.query(`DELETE FROM authz_roles WHERE name = $1 RETURNING name`, [name]);
+      const deleted = rowsOf(await m.query(`DELETE FROM authz_roles WHERE name = $1 RETURNING name`, [name]));
       if (deleted.length === 0) throw new BrokerError('authz.not_found', `no role ${name}`);
       return this.bump(m, bindings.filter((b) => b.kind === 'principal').map((b) => b.subject), bindings.filter((b) => b.kind === 'group').map((b) => b.subject));
     });
@@ -124,7 +124,7 @@ export class RoleBindingStore {
   async unbind(id: string): Promise<void> {
     if (!isUuid(id)) throw new BrokerError('authz.not_found', 'no such binding');
     const bumped = await this.dataSource.transaction(async (m) => {
-      const deleted: Array<{ kind: string; subject: string }> = await m.query(`DELETE FROM authz_bindings WHERE id = $1 RETURNING kind, subject`, [id]);
+      const deleted = rowsOf<{ kind: string; subject: string }>(await m.query(`DELETE FROM authz_bindings WHERE id = $1 RETURNING kind, subject`, [id]));
       if (deleted.length === 0) throw new BrokerError('authz.not_found', 'no such binding');
       const [b] = deleted;
       return this.bump(m, b.kind === 'principal' ? [b.subject] : [], b.kind === 'group' ? [b.subject] : []);
@@ -181,12 +181,12 @@ export class RoleBindingStore {
   private async bump(m: EntityManager, principalIds: string[], groups: string[]): Promise<Array<{ principalId: string; version: number }>> {
     const ids = principalIds.filter(isUuid);
     if (ids.length === 0 && groups.length === 0) return [];
-    const rows: Array<{ principal_id: string; version: string }> = await m.query(
+    const rows = rowsOf<{ principal_id: string; version: string }>(await m.query(
       `UPDATE authz_principals SET version = version + 1, updated_at = $3
         WHERE principal_id = ANY($1::uuid[]) OR jsonb_exists_any(groups, $2::text[])
         RETURNING principal_id, version`,
       [ids, groups, this.clock.now()],
-    );
+    ));
     return rows.map((r) => ({ principalId: r.principal_id, version: Number(r.version) }));
   }
 
@@ -217,4 +217,10 @@ function checkSubject(kind: string, subject: string): void {
   if (kind === 'principal' && !isUuid(subject)) throw new BrokerError('authz.request_invalid', 'a principal binding names a principal id (UUID)');
   if (kind === 'group' && !GROUP.test(subject)) throw new BrokerError('authz.request_invalid', 'a group binding names a canonical group <providerId>:<group>');
   if (kind !== 'principal' && kind !== 'group') throw new BrokerError('authz.request_invalid', 'kind must be principal or group');
+}
+
+/** TypeORM answers UPDATE/DELETE … RETURNING on PostgreSQL as `[rows, affected]`; this is the rows either way. */
+function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
 }
