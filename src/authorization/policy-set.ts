@@ -19,6 +19,8 @@ export interface PolicyProblem {
 export interface PolicyBundle {
   policies: Record<string, string>;
   fileOf: Record<string, string>;
+  /** Ids of the forbid policies (a denial they decide is reported as `forbidden`). */
+  forbids: string[];
   schema: string;
   catalog: AuthzenCatalog;
 }
@@ -69,6 +71,7 @@ export function compilePolicies(schema: { name: string; text: string }, files: R
   if (parsedSchema.type === 'failure') return { ok: false, problems: problemsOf(schema.name, schema.text, parsedSchema.errors) };
   const policies: Record<string, string> = {};
   const fileOf: Record<string, string> = {};
+  const forbids: string[] = [];
   for (const f of files) {
     const parsed = cedar.checkParsePolicySet({ staticPolicies: f.text });
     if (parsed.type === 'failure') {
@@ -94,10 +97,11 @@ export function compilePolicies(schema: { name: string; text: string }, files: R
       }
       policies[id] = text;
       fileOf[id] = f.name;
+      if (json.type === 'success' && json.json.effect === 'forbid') forbids.push(id);
     });
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, bundle: { policies, fileOf, schema: schema.text, catalog: catalogOf(schema.text) } };
+  return { ok: true, bundle: { policies, fileOf, forbids, schema: schema.text, catalog: catalogOf(schema.text) } };
 }
 
 /** Actions and resource types (every entity type but User, Group, Role) of a valid schema. */
@@ -151,7 +155,7 @@ export class PolicyEngine {
     if (set.type === 'failure') throw new Error(set.errors.map((e) => e.message).join('; '));
     const schema = cedar.preparseSchema(schemaId, bundle.schema);
     if (schema.type === 'failure') throw new Error(schema.errors.map((e) => e.message).join('; '));
-    const forbids = new Set(Object.entries(bundle.policies).filter(([, t]) => /^\s*(@[^\n]*\n\s*)*forbid\b/.test(t)).map(([id]) => id));
+    const forbids = new Set(bundle.forbids);
     this.installed = { bundle, setId, schemaId, forbids };
   }
 

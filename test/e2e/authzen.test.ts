@@ -31,7 +31,9 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
     fetch(`${h.issuer}${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const admin = (method: string, path: string, body?: unknown, token = BOOTSTRAP) =>
     fetch(`${h.issuer}/admin/v1/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const evaluate = async (principal: string, action = 'read', resource = QUARTERLY) => (await post('/access/v1/evaluation', { subject: { type: 'user', id: principal }, action: { name: action }, resource, context: {} })).json();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Json = any;
+  const evaluate = async (principal: string, action = 'read', resource = QUARTERLY): Promise<Json> => (await post('/access/v1/evaluation', { subject: { type: 'user', id: principal }, action: { name: action }, resource, context: {} })).json();
 
   /** Signs `user` in to `client` with `scope`; returns the verified access token's payload and the raw token. */
   const login = async (client: string, user: Credentials, scope = 'openid email profile') => {
@@ -116,9 +118,9 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
   it('AuthZEN 1.0 §7.1.2: deny_on_first_deny and permit_on_first_permit stop after the deciding entry; without evaluations the answer is §6-shaped', async () => {
     const base = { subject: { type: 'user', id: alice }, action: { name: 'read' } };
     const entries = [{ resource: QUARTERLY }, { resource: { type: 'Report', id: 'annual' } }, { resource: QUARTERLY }];
-    const deny = await (await post('/access/v1/evaluations', { ...base, evaluations: entries, options: { evaluations_semantic: 'deny_on_first_deny' } })).json();
+    const deny: Json = await (await post('/access/v1/evaluations', { ...base, evaluations: entries, options: { evaluations_semantic: 'deny_on_first_deny' } })).json();
     expect(deny.evaluations.map((e: { decision: boolean }) => e.decision)).toEqual([true, false]);
-    const permit = await (await post('/access/v1/evaluations', { ...base, evaluations: [entries[1], entries[0], entries[2]], options: { evaluations_semantic: 'permit_on_first_permit' } })).json();
+    const permit: Json = await (await post('/access/v1/evaluations', { ...base, evaluations: [entries[1], entries[0], entries[2]], options: { evaluations_semantic: 'permit_on_first_permit' } })).json();
     expect(permit.evaluations.map((e: { decision: boolean }) => e.decision)).toEqual([false, true]);
     expect(await (await post('/access/v1/evaluations', { ...base, resource: QUARTERLY })).json()).toEqual({ decision: true });
     expect((await post('/access/v1/evaluations', { ...base, evaluations: entries, options: { evaluations_semantic: 'first_whatever' } })).status).toBe(400);
@@ -159,7 +161,7 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
   ])('issue 11 "Bad input": %s → 400 with a reason, never 500, never true', async (_t, body, reason) => {
     const res = await post('/access/v1/evaluation', body);
     expect(res.status).toBe(400);
-    expect((await res.json()).context).toEqual({ reason });
+    expect(((await res.json()) as Json).context).toEqual({ reason });
   });
 
   it('issue 11 "Bad input": an oversized body is refused before parsing (413, RFC 9110 §15.5.14), non-JSON is 400; never 500', async () => {
@@ -182,7 +184,7 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
       fc.asyncProperty(body, async (b) => {
         const res = await post('/access/v1/evaluation', b);
         expect([200, 400]).toContain(res.status);
-        const out = await res.json();
+        const out: Json = await res.json();
         const permitted = (b.subject as { id?: string })?.id === alice && (b.subject as { type?: string }).type === 'user' && (b.action as { name?: string })?.name === 'read' && (b.resource as { type?: string })?.type === 'Report' && (b.resource as { id?: string }).id === 'quarterly' && (b.context === undefined || (typeof b.context === 'object' && b.context !== null && !Array.isArray(b.context)));
         if (out.decision === true) expect(permitted).toBe(true);
       }),
@@ -194,7 +196,7 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
     const before = bobRolesToken.authz_ver as number;
     const created = await admin('POST', 'bindings', { principal: bob, role: 'admin' });
     expect(created.status).toBe(201);
-    const binding = await created.json();
+    const binding: Json = await created.json();
     expect(await evaluate(bob)).toEqual({ decision: true });
     const again = await login('rp', BOB);
     expect(again.payload.roles).toEqual(['admin']);
@@ -210,10 +212,10 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
     expect((await admin('POST', 'roles', { name: '1bad name' })).status).toBe(400);
     expect((await admin('POST', 'bindings', { group: 'upstream:staff', role: 'nobody' })).status).toBe(400);
     expect((await admin('POST', 'bindings', { group: 'no-namespace', role: 'auditor' })).status).toBe(400);
-    const roles = await (await admin('GET', 'roles')).json();
+    const roles: Json = await (await admin('GET', 'roles')).json();
     expect(roles.roles.map((r: { name: string }) => r.name)).toEqual(['admin', 'auditor']);
     expect((await admin('DELETE', 'roles/auditor')).status).toBe(204);
-    const bindings = await (await admin('GET', 'bindings?role=admin')).json();
+    const bindings: Json = await (await admin('GET', 'bindings?role=admin')).json();
     expect(bindings.bindings.map((b: { subject: string }) => b.subject)).toEqual(expect.arrayContaining(['demo-idp:staff', 'upstream:staff']));
   });
 
@@ -233,7 +235,7 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
 
   it('issue 11 "Tests": changing what a provider maps (its groups) leaves a decision that depends only on bindings unchanged', async () => {
     const authz = h.tessera.app.get(AuthorizationService);
-    const created = await (await admin('POST', 'bindings', { principal: bob, role: 'admin' })).json();
+    const created: Json = await (await admin('POST', 'bindings', { principal: bob, role: 'admin' })).json();
     expect((await authz.evaluate({ principalId: bob, action: 'read', resource: QUARTERLY })).decision).toBe(true);
     // A changed mapping brings other canonical groups on the next login through the port.
     await authz.decide({ principalId: bob, clientId: 'rp', providerId: 'upstream', groups: ['upstream:renamed-contractors', 'upstream:x'] });
