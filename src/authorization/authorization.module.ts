@@ -72,7 +72,9 @@ export { AuthorizationService, BINDINGS_FILE, type Explanation } from './authori
 export { AUTHORIZATION_SETTINGS, type AuthorizationSettings } from './authorization.settings';
 export { AuthzenCallers } from './authzen-callers.port';
 export { AuthorizationVersionPublisher } from './version-publisher.port';
-export { PrincipalFactsSource } from './principal-facts.port';
+export { PrincipalFactsSource, DefaultPrincipalFacts } from './principal-facts.port';
+export { NoVersionPublisher } from './version-publisher.port';
+export { checkBindingsSeed } from './bindings-file.rules';
 export { RoleBindingStore, ROLE_NAME, type RoleView, type BindingView } from './role-bindings.store';
 export { loadPolicyDir, formatProblem, type PolicyProblem } from './policy-set';
 export { AUTHZ_INPUT_VERSION, type AuthzInputV1 } from './authz-input.rules';

@@ -57,12 +57,20 @@ export class AuthorizationService extends AuthorizationPort implements OnModuleI
    * @throws Error naming every file, line and column at fault: Tessera refuses to start.
    */
   async onModuleInit(): Promise<void> {
+    this.loadPolicies();
+    await this.seed();
+    if (this.settings.watch) this.startWatching();
+  }
+
+  /**
+   * Loads and installs policies/ without touching the database (`tessera authz explain`).
+   * @throws Error naming every file, line and column at fault.
+   */
+  loadPolicies(): void {
     const loaded = loadPolicyDir(this.settings.policiesDir);
     if (!loaded.ok) throw new Error(`invalid policies in ${this.settings.policiesDir}:\n${loaded.problems.map(formatProblem).join('\n')}`);
     this.engine.install(loaded.bundle);
     this.log.log(`policies loaded: ${Object.keys(loaded.bundle.policies).length} from ${this.settings.policiesDir}`);
-    await this.seed();
-    if (this.settings.watch) this.startWatching();
   }
 
   onModuleDestroy(): void {

@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { authzExplainCommand } from './commands/authz-explain';
 import { migrateCommand } from './commands/migrate';
+import { validatePoliciesCommand } from './commands/policies-validate';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
 
 /**
@@ -37,7 +39,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;

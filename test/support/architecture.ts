@@ -34,7 +34,8 @@ const BASE_TABLE: Record<string, Row> = {
   login: { ...INFRA, config: 'types', connectors: 'any', identity: 'any', linking: 'any', authorization: 'port', sessions: 'any' },
   issuer: { ...INFRA, config: 'types', login: 'any', tokens: 'any', sessions: 'any', authorization: 'port', linking: 'port' },
   // `../migrations`: files outside src/ are modules named by their first folder.
-  cli: { ...INFRA, config: 'any', '../migrations': 'any' },
+  // authorization: `tessera policies validate` and `tessera authz explain` (issue 11 item 9).
+  cli: { ...INFRA, config: 'any', '../migrations': 'any', authorization: 'any' },
 };
 
 /**
@@ -48,7 +49,8 @@ export const TABLE: Readonly<Record<string, Row>> = {
 
 /** DESIGN.md §2 "never" rules, checked apart from the table so they hold if the table is edited. */
 export const NEVER: Readonly<Record<string, readonly string[]>> = {
-  authorization: ['connectors', 'identity', 'linking'],
+  // Issue 11 item 1: what authorization/ needs of other modules comes through its ports, bound at the root.
+  authorization: ['connectors', 'identity', 'linking', 'login', 'issuer', 'tokens', 'sessions', 'admin', 'config'],
   connectors: ['linking', 'tokens', 'sessions'],
 };
 
@@ -58,7 +60,7 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
  */
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
   audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
-  authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest'],
+  authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest', 'EvaluationRequest', 'EvaluationResult', 'DecisionReason', 'PrincipalAuthorization'],
   linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'LinkingModule'],
 };
 
