@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AuthorizationService } from '../../src/authorization/authorization.module';
 import { authzExplainCommand } from '../../src/cli/commands/authz-explain';
+import { migrateCommand } from '../../src/cli/commands/migrate';
 import type { CliIo } from '../../src/cli/dispatch';
 import { appAuthorizationRequest, signIn } from '../support/app-login';
 import { Browser } from '../support/browser';
@@ -105,7 +106,10 @@ describe('policies/ at start, on change, and across instances (issue 11 items 3,
 
   it('issue 11 item 9: tessera authz explain prints the decision, the entities and the deciding policies', async () => {
     const out: string[] = [];
-    const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: { TESSERA_POLICIES_DIR: dir, ...(h.db.url ? { DATABASE_URL: h.db.url } : { TESSERA_DATA_DIR: 'memory://' }) }, cwd: process.cwd() };
+    // On PGlite the harness's database is in memory: explain then reads a migrated embedded database of its own.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-explain-'));
+    const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: { TESSERA_POLICIES_DIR: dir, ...(h.db.url ? { DATABASE_URL: h.db.url } : { TESSERA_DATA_DIR: dataDir }) }, cwd: process.cwd() };
+    if (!h.db.url) expect(await migrateCommand.run({ positionals: [], options: {} }, io)).toBe(0);
     expect(await authzExplainCommand.run({ positionals: [], options: { principal: alice } }, io)).toBe(2);
     const principal = h.db.url ? alice : '00000000-0000-4000-8000-000000000000';
     await fetch(`${h.issuer}/admin/v1/bindings`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: JSON.stringify({ principal: alice, role: 'admin' }) });
@@ -121,5 +125,6 @@ describe('policies/ at start, on change, and across instances (issue 11 items 3,
       expect(code).toBe(3);
       expect(text).toContain('decision: deny (unknown_principal)');
     }
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });
