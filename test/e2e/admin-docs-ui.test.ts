@@ -37,10 +37,16 @@ it('the Swagger UI at /docs lists the admin operations with no CSP violation or 
     els.map((e) => `${e.querySelector('.opblock-summary-method')?.textContent} ${e.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
   );
   expect(operations.sort()).toEqual([
+    'DELETE /admin/v1/bindings/{id}',
     'DELETE /admin/v1/principals/{id}/sessions',
+    'DELETE /admin/v1/roles/{name}',
     'DELETE /admin/v1/sessions/{id}',
+    'GET /admin/v1/bindings',
     'GET /admin/v1/principals/{id}/sessions',
+    'GET /admin/v1/roles',
     'GET /admin/v1/sessions/{id}',
+    'POST /admin/v1/bindings',
+    'POST /admin/v1/roles',
   ]);
   expect(await page.locator('.btn.authorize').count()).toBe(1);
   expect(problems).toEqual([]);

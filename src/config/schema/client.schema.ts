@@ -169,8 +169,8 @@ export function buildClient(
     accessTokenLifetimeSeconds: dto.accessTokenLifetimeSeconds ?? CLIENT_DEFAULTS.accessTokenLifetimeSeconds,
     idTokenLifetimeSeconds: dto.idTokenLifetimeSeconds ?? CLIENT_DEFAULTS.idTokenLifetimeSeconds,
     authorizationResponseIss: dto.authorizationResponseIss ?? true,
-    authzen: dto.authzen ?? false,
-    claims: [...new Set(dto.claims ?? [])],
+    ...(dto.authzen === true ? { authzen: true } : {}),
+    ...(dto.claims?.length ? { claims: [...new Set(dto.claims)] } : {}),
     ...(dto.postLogoutRedirectUris !== undefined ? { postLogoutRedirectUris: [...dto.postLogoutRedirectUris] } : {}),
     ...(dto.backchannelLogoutUri !== undefined
       ? { backchannelLogoutUri: dto.backchannelLogoutUri, backchannelLogoutSessionRequired: dto.backchannelLogoutSessionRequired ?? true }

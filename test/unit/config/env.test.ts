@@ -27,6 +27,7 @@ describe('loadEnv: defaults (types.ts TesseraEnv)', () => {
       kek: DEVELOPMENT_KEK,
       kekIsDevelopmentDefault: true,
       providersDir: '/srv/tessera/providers',
+      policiesDir: '/srv/tessera/policies',
       clientsDir: '/srv/tessera/clients',
       logLevel: 'info',
       loginTransactionTtlSeconds: 600,
