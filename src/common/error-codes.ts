@@ -132,6 +132,7 @@ export const ERROR_REGISTRY = {
   'token.access_token_missing': { oauth: 'invalid_token', status: 401, summary: 'no bearer token was presented (the challenge then names no error, RFC 6750 §3.1)' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },
   'token.refresh_invalid': { oauth: 'invalid_grant', status: 400, summary: 'the refresh token is unknown, malformed, expired, revoked, of an ended session, issued to another client, or reused (reuse is worded like an unknown token, DESIGN.md §6)' },
+  'token.refresh_scope_invalid': { oauth: 'invalid_scope', status: 400, summary: 'a refresh asked for a scope the grant does not include (RFC 6749 §6)' },
   'token.refresh_reused': { oauth: 'invalid_grant', status: 400, summary: 'audit reason only: a rotated refresh token was replayed outside the grace window; the family (and per client the session) was revoked' },
 
   // Revocation propagation (DESIGN.md §6 "Revocation"): endpoints that must see every revocation fail closed.

@@ -156,6 +156,8 @@ export interface ClientConfig {
   refreshTokenAbsoluteSeconds?: number;
   /** Issue an ID token on refresh too (OIDC Core §12.2 allows it). Default false. */
   idTokenOnRefresh?: boolean;
+  /** May read the revocation stream (`/revocations`, SSE, CAEP poll) as a resource server or gateway. Default false. */
+  revocationReceiver?: boolean;
 }
 
 /** Grant types a client file may list (the token endpoint's grant-handler registry knows them). */

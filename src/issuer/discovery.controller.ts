@@ -26,12 +26,17 @@ export class DiscoveryController {
       jwks_uri: `${iss}/oauth2/jwks`,
       // OpenID Connect RP-Initiated Logout 1.0 §2.1; Back-Channel Logout 1.0 §2.1.
       end_session_endpoint: `${iss}/oauth2/logout`,
+      // RFC 7009 §2, RFC 7662 §2 (metadata per RFC 8414 §2).
+      revocation_endpoint: `${iss}/oauth2/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: `${iss}/oauth2/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,
       frontchannel_logout_supported: false,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: [...new Set([...this.settings.clients.values()].flatMap((c) => c.grantTypes as string[]).concat('authorization_code'))],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

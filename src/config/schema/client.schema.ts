@@ -63,6 +63,7 @@ export class ClientFileDto {
   @IsOptional() @IsInt(OFFLINE_IDLE) @Min(60, OFFLINE_IDLE) @Max(30 * 86400, OFFLINE_IDLE) refreshTokenIdleSeconds?: number;
   @IsOptional() @IsInt(OFFLINE_ABSOLUTE) @Min(60, OFFLINE_ABSOLUTE) @Max(90 * 86400, OFFLINE_ABSOLUTE) refreshTokenAbsoluteSeconds?: number;
   @IsOptional() @IsBoolean(BOOLEAN) idTokenOnRefresh?: boolean;
+  @IsOptional() @IsBoolean(BOOLEAN) revocationReceiver?: boolean;
 }
 
 /**
@@ -191,6 +192,7 @@ export function buildClient(
     ...(dto.refreshTokenIdleSeconds !== undefined ? { refreshTokenIdleSeconds: dto.refreshTokenIdleSeconds } : {}),
     ...(dto.refreshTokenAbsoluteSeconds !== undefined ? { refreshTokenAbsoluteSeconds: dto.refreshTokenAbsoluteSeconds } : {}),
     idTokenOnRefresh: dto.idTokenOnRefresh ?? false,
+    revocationReceiver: dto.revocationReceiver ?? false,
   };
   return { item, problems: [], warnings };
 }
