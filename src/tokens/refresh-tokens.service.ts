@@ -162,7 +162,7 @@ export class RefreshTokens {
         const claimed = (await m.query(
           `UPDATE refresh_tokens SET state = 'rotated', rotated_at = $2, successor_box = $3, successor_box_expires_at = $4
            WHERE token_hash = $1 AND state = 'active' RETURNING generation`,
-          [hash, now, box, box ? new Date(now.getTime() + a.graceSeconds * 1000) : null],
+          [hash, this.clock.now(), box, box ? new Date(this.clock.now().getTime() + a.graceSeconds * 1000) : null],
         )) as [Array<{ generation: number }>, number];
         const won = claimed[0][0];
         if (won) {
@@ -180,12 +180,12 @@ export class RefreshTokens {
         const t = rows[0];
         const decision = decideReplay(
           { state: t.state, clientId: t.client_id, rotatedAt: t.rotated_at, replayCount: t.replay_count, successorBoxExpiresAt: t.successor_box_expires_at, ...(t.child_state ? { childState: t.child_state } : {}) },
-          { clientId: a.clientId, graceSeconds: a.graceSeconds, now },
+          { clientId: a.clientId, graceSeconds: a.graceSeconds, now: this.clock.now(), arrivedAt: now },
         );
         if (decision.kind === 'grace' && t.successor_box) {
           const successor = await openSuccessor(a.token, hash, t.successor_box);
           if (successor !== undefined) {
-            await m.query(`UPDATE refresh_tokens SET replay_count = replay_count + 1 WHERE token_hash = $1`, [hash]);
+            if (decision.counted) await m.query(`UPDATE refresh_tokens SET replay_count = replay_count + 1 WHERE token_hash = $1`, [hash]);
             return { kind: 'grace' as const, token: successor, family: view, generation: t.generation + 1 };
           }
         }

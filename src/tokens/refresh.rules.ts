@@ -5,6 +5,12 @@
 
 /** At most this many replays of one rotated token are answered with its successor (DESIGN.md §6). */
 export const MAX_GRACE_REPLAYS = 10;
+/**
+ * Replays sent within this many ms of the rotation are racers of it (parallel refreshes of one
+ * token, shared/bugs B19: "13 ms apart"; twenty at once must all succeed) and do not count toward
+ * {@link MAX_GRACE_REPLAYS}; later replays do.
+ */
+export const RACER_WINDOW_MS = 1000;
 /** Bounds of the per-client grace window, seconds (DESIGN.md §6: default 30, max 300). */
 export const GRACE_SECONDS = { min: 0, max: 300, default: 30 } as const;
 /** `offline_access` family lifetimes, seconds (DESIGN.md §6): idle 30 d, absolute 90 d; also the caps of client overrides. */
@@ -25,8 +31,12 @@ export interface PresentedToken {
 
 /** What a replayed (non-active) refresh token leads to. */
 export type ReplayDecision =
-  /** Answer with the same successor (DESIGN.md §6 "Grace window", B19). */
-  | { kind: 'grace' }
+  /**
+   * Answer with the same successor (DESIGN.md §6 "Grace window", B19). `counted`: a replay that
+   * counts toward {@link MAX_GRACE_REPLAYS}; a racer (arrived within {@link RACER_WINDOW_MS} of
+   * the rotation) is part of one burst of parallel refreshes and is not counted.
+   */
+  | { kind: 'grace'; counted: boolean }
   /** Theft: revoke the family and, per client, its session (DESIGN.md §6, B18). */
   | { kind: 'theft' }
   /** Treated like an unknown token, nothing revoked (another client's token, an already revoked one). */
@@ -37,10 +47,12 @@ export type ReplayDecision =
  * - another client's token: `unknown`, the family untouched (issue 8 "Bad input");
  * - already revoked: `unknown` (the family is gone already);
  * - rotated, inside the grace window (`graceSeconds` after its rotation, exclusive), the successor
- *   still kept and unused (`active`), fewer than {@link MAX_GRACE_REPLAYS} replays: `grace`;
+ *   still kept and unused (`active`), and either a racer (`arrivedAt` less than
+ *   {@link RACER_WINDOW_MS} after the rotation: one of a burst of parallel refreshes, B19) or
+ *   fewer than {@link MAX_GRACE_REPLAYS} counted replays so far: `grace`;
  * - any other reuse, including every reuse with grace 0 (B50): `theft`.
  */
-export function decideReplay(token: PresentedToken, input: { clientId: string; graceSeconds: number; now: Date }): ReplayDecision {
+export function decideReplay(token: PresentedToken, input: { clientId: string; graceSeconds: number; now: Date; arrivedAt?: Date }): ReplayDecision {
   if (token.clientId !== input.clientId) return { kind: 'unknown' };
   if (token.state === 'revoked') return { kind: 'unknown' };
   if (token.state === 'active') return { kind: 'unknown' };
@@ -50,7 +62,10 @@ export function decideReplay(token: PresentedToken, input: { clientId: string; g
     input.now.getTime() < token.rotatedAt.getTime() + input.graceSeconds * 1000 &&
     token.successorBoxExpiresAt !== null &&
     input.now.getTime() < token.successorBoxExpiresAt.getTime();
-  if (inWindow && token.childState === 'active' && token.replayCount < MAX_GRACE_REPLAYS) return { kind: 'grace' };
+  if (!inWindow || token.childState !== 'active') return { kind: 'theft' };
+  const racer = input.arrivedAt !== undefined && token.rotatedAt !== null && input.arrivedAt.getTime() < token.rotatedAt.getTime() + RACER_WINDOW_MS;
+  if (racer) return { kind: 'grace', counted: false };
+  if (token.replayCount < MAX_GRACE_REPLAYS) return { kind: 'grace', counted: true };
   return { kind: 'theft' };
 }
 

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
 import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp, type UpstreamClient } from '../../demo/upstream-idp';
 import type { AuthorizationPort } from '../../src/authorization/authorization.module';
+import type { Clock } from '../../src/common';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
@@ -75,7 +76,11 @@ export interface HarnessOptions {
     /** The file's `backchannelLogoutUri` and `backchannelLogoutSessionRequired` (Back-Channel Logout 1.0 §2.2). */
     backchannelLogoutUri?: string;
     backchannelLogoutSessionRequired?: boolean;
+    /** More lines of the client file as written (e.g. `refreshTokenGraceSeconds: 0`, `scopes: [...]`). */
+    extraLines?: string[];
   }>;
+  /** Tessera's clock (e.g. one a test moves forward past a grace window), for every instance. */
+  clock?: Clock;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
   /**
@@ -199,6 +204,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...(c.postLogoutRedirectUris ? [`postLogoutRedirectUris: [${c.postLogoutRedirectUris.map((u) => JSON.stringify(u)).join(', ')}]`] : []),
         ...(c.backchannelLogoutUri ? [`backchannelLogoutUri: ${JSON.stringify(c.backchannelLogoutUri)}`] : []),
         ...(c.backchannelLogoutSessionRequired !== undefined ? [`backchannelLogoutSessionRequired: ${c.backchannelLogoutSessionRequired}`] : []),
+        ...(c.extraLines ?? []),
       ].join('\n'),
     );
   });
@@ -226,7 +232,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...upstreamEnv,
       ...(opts.env ?? {}),
     };
-    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization });
+    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization, clock: opts.clock });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -250,7 +256,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
-        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization });
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization, clock: opts.clock });
         others.push(other);
         return other;
       },
