@@ -130,6 +130,9 @@ export function buildClient(
   }
   const grants = Array.isArray(dto.grantTypes) ? dto.grantTypes : CLIENT_DEFAULTS.grantTypes;
   if (dto.offlineAccess === true && !grants.includes('refresh_token')) problems.add('offlineAccess', 'needs refresh_token in grantTypes');
+  if (Array.isArray(dto.grantTypes) && !problems.has('grantTypes') && dto.grantTypes.includes('refresh_token') && !dto.grantTypes.includes('authorization_code')) {
+    problems.add('grantTypes', 'refresh_token needs authorization_code (refresh tokens are issued at the code exchange)');
+  }
   if (typeof dto.clientUri === 'string' && !problems.has('clientUri')) {
     const reason = checkWebPageUrl(dto.clientUri);
     if (reason) problems.add('clientUri', reason);
