@@ -67,9 +67,16 @@ export class TokenLifecycle1765200000000 implements MigrationInterface {
         access_expires_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL
       )`);
+    // Signing-key rotation with overlap (DESIGN.md §6 "Keys", shared/bugs B48, B49): a `next` key
+    // is published before it signs (`activate_after`); a `retired` key stays published until
+    // `publish_until`. At most one `next` key per algorithm, as at most one `active` (B49).
+    await q.query(`ALTER TABLE signing_keys ADD COLUMN activate_after timestamptz, ADD COLUMN publish_until timestamptz`);
+    await q.query(`CREATE UNIQUE INDEX signing_keys_one_next_per_alg ON signing_keys (alg) WHERE state = 'next'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS signing_keys_one_next_per_alg`);
+    await q.query(`ALTER TABLE signing_keys DROP COLUMN IF EXISTS activate_after, DROP COLUMN IF EXISTS publish_until`);
     for (const t of ['code_issuances', 'revocations', 'refresh_tokens', 'refresh_families']) await q.query(`DROP TABLE IF EXISTS ${t}`);
   }
 }

@@ -32,7 +32,7 @@ export class CoreModule {
     const connectors: ConnectorSettings = { issuer: env.issuer, providers: config.providers };
     const login: LoginSettings = { issuer: env.issuer, https: env.https, loginTransactionTtlSeconds: env.loginTransactionTtlSeconds, providers: config.providers };
     const issuer: IssuerSettings = { issuer: env.issuer, https: env.https, authorizationCodeTtlSeconds: env.authorizationCodeTtlSeconds, clients: config.clients };
-    const keyStore: KeyStoreSettings = { kek: env.kek };
+    const keyStore: KeyStoreSettings = { kek: env.kek, ...(env.keyRotationDays !== undefined ? { rotationDays: env.keyRotationDays } : {}) };
     const tokens: TokenSettings = { issuer: env.issuer };
     const sessions: SessionSettings = {
       https: env.https,

@@ -76,6 +76,8 @@ export function loadEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Te
  *   NODE_ENV=production. Only its SHA-256 is kept (`adminTokenHash`); unset = no admin API.
  * - TESSERA_BACKCHANNEL_RETRY_SECONDS: comma-separated delays (1..86400 s each, 1 to 20 of them)
  *   between back-channel logout attempts; unset = 5,30,120,600,3600.
+ * - TESSERA_KEY_ROTATION_DAYS: 1..3650, signing keys rotate (with overlap, DESIGN.md §6) when the
+ *   active key is this many days old; unset = only `tessera keys rotate`.
  */
 export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): { value: TesseraEnv; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -159,6 +161,7 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
     authorizationCodeTtlSeconds: int('TESSERA_CODE_TTL_SECONDS', ENV_DEFAULTS.authorizationCodeTtlSeconds, 10, 600),
     ...(adminToken !== undefined ? { adminTokenHash: sha256(adminToken) } : {}),
     ...(get('TESSERA_BACKCHANNEL_RETRY_SECONDS') !== undefined ? { backchannelRetrySeconds: secondsList('TESSERA_BACKCHANNEL_RETRY_SECONDS') } : {}),
+    ...(get('TESSERA_KEY_ROTATION_DAYS') !== undefined ? { keyRotationDays: int('TESSERA_KEY_ROTATION_DAYS', 0, 1, 3650) } : {}),
   };
   return { value: Object.freeze(value), problems };
 }

@@ -203,6 +203,8 @@ export interface TesseraEnv {
    * 5, 30, 120, 600, 3600 (six attempts over about 1 h 13 min).
    */
   backchannelRetrySeconds?: number[];
+  /** Scheduled signing-key rotation (TESSERA_KEY_ROTATION_DAYS): days an active key signs; unset = manual only. */
+  keyRotationDays?: number;
 }
 
 /** One problem found in a configuration file or the environment. */

@@ -1,7 +1,7 @@
 import { All, Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { refuseMethod } from '../common';
-import { KeyStore } from '../tokens/tokens.module';
+import { JWKS_MAX_AGE_SECONDS, KeyStore } from '../tokens/tokens.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
 
 /** OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414) and the JWKS (RFC 7517). */
@@ -51,8 +51,9 @@ export class DiscoveryController {
     };
   }
 
+  /** The JWKS: next, active and still-published retired keys (B48); cached at most JWKS_MAX_AGE_SECONDS, shorter than the pre-publication. */
   @Get('oauth2/jwks')
-  @Header('Cache-Control', 'public, max-age=300')
+  @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
   @Header('Content-Type', 'application/jwk-set+json')
   jwks(): { keys: unknown[] } {
     return this.keys.jwks();
