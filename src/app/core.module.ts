@@ -15,7 +15,7 @@ import {
   type LogoutTokenRequest,
   type SessionSettings,
 } from '../sessions/sessions.module';
-import { DEFAULT_REVOCATION_SETTINGS, KEY_STORE_SETTINGS, REVOCATION_SETTINGS, TOKEN_SETTINGS, TokenService, TokensModule, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
+import { KEY_STORE_SETTINGS, revocationSettings, REVOCATION_SETTINGS, TOKEN_SETTINGS, TokenService, TokensModule, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
 
 /**
  * Process-wide values every module may inject: the Clock, Random, each module's settings slice
@@ -59,7 +59,7 @@ export class CoreModule {
       { provide: ISSUER_SETTINGS, useValue: issuer },
       { provide: KEY_STORE_SETTINGS, useValue: keyStore },
       { provide: TOKEN_SETTINGS, useValue: tokens },
-      { provide: REVOCATION_SETTINGS, useValue: DEFAULT_REVOCATION_SETTINGS },
+      { provide: REVOCATION_SETTINGS, useValue: revocationSettings(env.revocationMaxLagMs) },
       { provide: SESSION_SETTINGS, useValue: sessions },
       // Only with TESSERA_ADMIN_TOKEN, as AdminModule itself (AppModule.forRoot).
       ...(env.adminTokenHash !== undefined ? [{ provide: ADMIN_SETTINGS, useValue: { tokenHash: env.adminTokenHash } satisfies AdminSettings }] : []),

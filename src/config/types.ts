@@ -205,6 +205,8 @@ export interface TesseraEnv {
   backchannelRetrySeconds?: number[];
   /** Scheduled signing-key rotation (TESSERA_KEY_ROTATION_DAYS): days an active key signs; unset = manual only. */
   keyRotationDays?: number;
+  /** TESSERA_REVOCATION_MAX_LAG_MS: the revocation feed's fail-closed bound; unset = 5000. */
+  revocationMaxLagMs?: number;
 }
 
 /** One problem found in a configuration file or the environment. */

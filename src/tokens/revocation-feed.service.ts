@@ -85,6 +85,7 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
 
   /** Starts the listener (PostgreSQL server only) and the catch-up poll. */
   async onApplicationBootstrap(): Promise<void> {
+    this.stopped = false;
     const url = (this.dataSource.options as { url?: string }).url;
     if (url) await this.listen(url);
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.settings.pollIntervalMs);

@@ -69,3 +69,8 @@ export interface RevocationSettings {
 export const REVOCATION_SETTINGS = 'REVOCATION_SETTINGS';
 /** Defaults of {@link RevocationSettings}. */
 export const DEFAULT_REVOCATION_SETTINGS: RevocationSettings = { maxLagMs: 5000, pollIntervalMs: 1000 };
+
+/** Settings for a lag bound (ms): the catch-up poll runs at least three times within it, at most every second. */
+export function revocationSettings(maxLagMs: number = DEFAULT_REVOCATION_SETTINGS.maxLagMs): RevocationSettings {
+  return { maxLagMs, pollIntervalMs: Math.min(DEFAULT_REVOCATION_SETTINGS.pollIntervalMs, Math.floor(maxLagMs / 3)) };
+}

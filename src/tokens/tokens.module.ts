@@ -40,6 +40,7 @@ export {
   RevocationFeedStatus,
   REVOCATION_SETTINGS,
   DEFAULT_REVOCATION_SETTINGS,
+  revocationSettings,
   type RevocationSettings,
   type RevocationInput,
   type RevocationEvent,
