@@ -10,13 +10,23 @@ import { join } from 'node:path';
 import { migrations } from '../../../migrations';
 import { runCli } from '../../../src/cli/dispatch';
 import { openDatabase } from '../../../src/database';
+import { freshDatabase, type TestDatabase } from '../../support/database';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('tessera keys rotate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-keys-rotate-'));
-  const env = { TESSERA_DATA_DIR: join(dir, 'data'), TESSERA_KEK: randomBytes(32).toString('base64url'), LOG_LEVEL: 'silent' };
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let tdb: TestDatabase;
+  const env: Record<string, string> = { TESSERA_DATA_DIR: join(dir, 'data'), TESSERA_KEK: randomBytes(32).toString('base64url'), LOG_LEVEL: 'silent' };
+  // The PostgreSQL server when DATABASE_URL is set (CI), else an embedded database on disk.
+  beforeAll(async () => {
+    tdb = await freshDatabase('auto');
+    if (tdb.url) env.DATABASE_URL = tdb.url;
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const run = async (args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -30,7 +40,7 @@ describe('tessera keys rotate', () => {
     expect(first.out).toMatch(/^RS256: published \S+; it signs in 600 s\nES256: published \S+; it signs in 600 s\n$/);
     const second = await run(['keys', 'rotate', '--alg', 'ES256']);
     expect(second).toMatchObject({ status: 0, out: 'ES256: a rotation is already pending\n' });
-    const db = await openDatabase({ dataDir: env.TESSERA_DATA_DIR }, [], migrations);
+    const db = await openDatabase({ dataDir: env.TESSERA_DATA_DIR, ...(tdb.url ? { databaseUrl: tdb.url } : {}) }, [], migrations);
     try {
       const rows = (await db.dataSource.query(`SELECT alg, state, activate_after IS NOT NULL AS scheduled FROM signing_keys ORDER BY alg, state`)) as Array<{ alg: string; state: string; scheduled: boolean }>;
       expect(rows).toEqual([
