@@ -5,7 +5,8 @@ import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
-import { AUTHORIZATION_ENTITIES, AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
+import { AUTHORIZATION_ENTITIES, AuthorizationModule, AuthorizationVersionPublisher, type AuthorizationPort } from '../authorization/authorization.module';
+import { RevocationVersionPublisher } from './authz-version-publisher';
 import type { Clock, Random } from '../common';
 import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
@@ -14,7 +15,7 @@ import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
 import { LINKING_ENTITIES } from '../linking/linking.module';
 import { LOGIN_ENTITIES } from '../login/login.module';
 import { SESSIONS_ENTITIES } from '../sessions/sessions.module';
-import { TOKENS_ENTITIES, TokensModule } from '../tokens/tokens.module';
+import { RevocationPublisher, TOKENS_ENTITIES, TokensModule } from '../tokens/tokens.module';
 import { authzenCallersProvider } from './authzen-callers';
 import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
@@ -53,6 +54,7 @@ export class AppModule {
           port: opts.authorization,
           imports: [TokensModule],
           callers: authzenCallersProvider(opts.config.clients),
+          publisher: { provide: AuthorizationVersionPublisher, useFactory: (stream: RevocationPublisher) => new RevocationVersionPublisher(stream), inject: [RevocationPublisher] },
         }),
         IssuerModule,
         // No admin API at all without TESSERA_ADMIN_TOKEN: every /admin path and /docs are 404.

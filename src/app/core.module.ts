@@ -15,7 +15,7 @@ import {
   type LogoutTokenRequest,
   type SessionSettings,
 } from '../sessions/sessions.module';
-import { KEY_STORE_SETTINGS, TOKEN_SETTINGS, TokenService, TokensModule, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
+import { KEY_STORE_SETTINGS, revocationSettings, REVOCATION_SETTINGS, TOKEN_SETTINGS, TokenService, TokensModule, type KeyStoreSettings, type TokenSettings } from '../tokens/tokens.module';
 
 /**
  * Process-wide values every module may inject: the Clock, Random, each module's settings slice
@@ -32,7 +32,7 @@ export class CoreModule {
     const connectors: ConnectorSettings = { issuer: env.issuer, providers: config.providers };
     const login: LoginSettings = { issuer: env.issuer, https: env.https, loginTransactionTtlSeconds: env.loginTransactionTtlSeconds, providers: config.providers };
     const issuer: IssuerSettings = { issuer: env.issuer, https: env.https, authorizationCodeTtlSeconds: env.authorizationCodeTtlSeconds, clients: config.clients };
-    const keyStore: KeyStoreSettings = { kek: env.kek };
+    const keyStore: KeyStoreSettings = { kek: env.kek, ...(env.keyRotationDays !== undefined ? { rotationDays: env.keyRotationDays } : {}) };
     const tokens: TokenSettings = { issuer: env.issuer };
     const sessions: SessionSettings = {
       https: env.https,
@@ -59,6 +59,7 @@ export class CoreModule {
       { provide: ISSUER_SETTINGS, useValue: issuer },
       { provide: KEY_STORE_SETTINGS, useValue: keyStore },
       { provide: TOKEN_SETTINGS, useValue: tokens },
+      { provide: REVOCATION_SETTINGS, useValue: revocationSettings(env.revocationMaxLagMs) },
       { provide: SESSION_SETTINGS, useValue: sessions },
       // Only with TESSERA_ADMIN_TOKEN, as AdminModule itself (AppModule.forRoot).
       ...(env.adminTokenHash !== undefined ? [{ provide: ADMIN_SETTINGS, useValue: { tokenHash: env.adminTokenHash, adminClients: [...config.clients.values()].filter((c) => c.scopes.includes('tessera:admin')).map((c) => c.id) } satisfies AdminSettings }] : []),

@@ -140,6 +140,14 @@ export const ERROR_REGISTRY = {
   'token.grant_type_unsupported': { oauth: 'unsupported_grant_type', status: 400, summary: 'this grant_type is not supported' },
   'token.access_token_missing': { oauth: 'invalid_token', status: 401, summary: 'no bearer token was presented (the challenge then names no error, RFC 6750 §3.1)' },
   'token.access_token_invalid': { oauth: 'invalid_token', status: 401, summary: 'the bearer token is missing, malformed, expired or unknown' },
+  'token.refresh_invalid': { oauth: 'invalid_grant', status: 400, summary: 'the refresh token is unknown, malformed, expired, revoked, of an ended session, issued to another client, or reused (reuse is worded like an unknown token, DESIGN.md §6)' },
+  'token.refresh_scope_invalid': { oauth: 'invalid_scope', status: 400, summary: 'a refresh asked for a scope the grant does not include (RFC 6749 §6)' },
+  'token.refresh_reused': { oauth: 'invalid_grant', status: 400, summary: 'audit reason only: a rotated refresh token was replayed outside the grace window; the family (and per client the session) was revoked' },
+
+  // Revocation propagation (DESIGN.md §6 "Revocation"): endpoints that must see every revocation fail closed.
+  'revocation.feed_lagged': { oauth: 'temporarily_unavailable', status: 503, summary: 'this instance has not caught up with the revocation stream within its bound; it refuses until it has' },
+  'revocation.store_unavailable': { oauth: 'temporarily_unavailable', status: 503, summary: 'the database did not answer; nothing was rotated or revoked (retry later)' },
+  'revocation.receiver_unknown': { oauth: 'invalid_request', status: 403, summary: 'the authenticated client is not registered as a receiver of the revocation stream' },
 
   // The admin API (RFC 6750 §3.1 for its bearer token) and the account page's forms.
   'admin.unauthorized': { oauth: 'invalid_token', status: 401, summary: 'the admin API bearer token is missing or wrong' },

@@ -77,6 +77,10 @@ export function loadEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Te
  *   NODE_ENV=production. Only its SHA-256 is kept (`adminTokenHash`); unset = no admin API.
  * - TESSERA_BACKCHANNEL_RETRY_SECONDS: comma-separated delays (1..86400 s each, 1 to 20 of them)
  *   between back-channel logout attempts; unset = 5,30,120,600,3600.
+ * - TESSERA_KEY_ROTATION_DAYS: 1..3650, signing keys rotate (with overlap, DESIGN.md §6) when the
+ *   active key is this many days old; unset = only `tessera keys rotate`.
+ * - TESSERA_REVOCATION_MAX_LAG_MS: 100..60000 (default 5000): past this lag behind the revocation
+ *   stream, userinfo, introspection and refresh answer 503 (DESIGN.md §6 "Revocation").
  */
 export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): { value: TesseraEnv; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
@@ -161,6 +165,8 @@ export function checkEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): {
     authorizationCodeTtlSeconds: int('TESSERA_CODE_TTL_SECONDS', ENV_DEFAULTS.authorizationCodeTtlSeconds, 10, 600),
     ...(adminToken !== undefined ? { adminTokenHash: sha256(adminToken) } : {}),
     ...(get('TESSERA_BACKCHANNEL_RETRY_SECONDS') !== undefined ? { backchannelRetrySeconds: secondsList('TESSERA_BACKCHANNEL_RETRY_SECONDS') } : {}),
+    ...(get('TESSERA_KEY_ROTATION_DAYS') !== undefined ? { keyRotationDays: int('TESSERA_KEY_ROTATION_DAYS', 0, 1, 3650) } : {}),
+    ...(get('TESSERA_REVOCATION_MAX_LAG_MS') !== undefined ? { revocationMaxLagMs: int('TESSERA_REVOCATION_MAX_LAG_MS', 5000, 100, 60000) } : {}),
   };
   return { value: Object.freeze(value), problems };
 }

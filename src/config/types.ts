@@ -99,7 +99,8 @@ export interface ClientConfig {
   tokenEndpointAuthMethods: ClientAuthMethod[];
   /** Exact-match redirect URIs (RFC 6749 §3.1.2, OAuth 2.0 Security BCP §4.1.3). At least one. */
   redirectUris: string[];
-  grantTypes: Array<'authorization_code' | 'client_credentials'>;
+  /** Grants the client may use at the token endpoint (RFC 7591 §2 grant_types). Default [authorization_code, refresh_token]. */
+  grantTypes: ClientGrantType[];
   /** May call the AuthZEN API (issue 11 item 5). Confidential clients only. Default false. */
   authzen?: boolean;
   /** Extra claims in this client's tokens whatever the scope: `roles`. Default none. */
@@ -139,7 +140,32 @@ export interface ClientConfig {
    * exactly when `backchannelLogoutUri` is; Tessera's logout tokens always carry `sid` anyway.
    */
   backchannelLogoutSessionRequired?: boolean;
+  /**
+   * Seconds after a rotation during which a replay of the just-rotated refresh token gets the
+   * same successor (DESIGN.md §6 "Grace window"). 0–300, default 30; 0 = strict single use.
+   * Optional in the type (literals in tests); buildClient always sets these four fields.
+   */
+  refreshTokenGraceSeconds?: number;
+  /**
+   * What a refresh-token reuse outside the grace window revokes (DESIGN.md §6): `session` (default)
+   * the family and the broker session with every family bound to it; `family` only the family
+   * (confidential server-side clients; shared/bugs B18).
+   */
+  refreshReuseScope?: 'session' | 'family';
+  /** May ask for `offline_access` (families that outlive the session). Default false. */
+  offlineAccess?: boolean;
+  /** Offline family idle lifetime override, seconds (capped at 30 d). */
+  refreshTokenIdleSeconds?: number;
+  /** Offline family absolute lifetime override, seconds (capped at 90 d). */
+  refreshTokenAbsoluteSeconds?: number;
+  /** Issue an ID token on refresh too (OIDC Core §12.2 allows it). Default false. */
+  idTokenOnRefresh?: boolean;
+  /** May read the revocation stream (`/revocations`, SSE, CAEP poll) as a resource server or gateway. Default false. */
+  revocationReceiver?: boolean;
 }
+
+/** Grant types a client file may list (the token endpoint's grant-handler registry knows them). */
+export type ClientGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 
 /** Environment settings, validated once at start. */
 export interface TesseraEnv {
@@ -183,6 +209,10 @@ export interface TesseraEnv {
    * 5, 30, 120, 600, 3600 (six attempts over about 1 h 13 min).
    */
   backchannelRetrySeconds?: number[];
+  /** Scheduled signing-key rotation (TESSERA_KEY_ROTATION_DAYS): days an active key signs; unset = manual only. */
+  keyRotationDays?: number;
+  /** TESSERA_REVOCATION_MAX_LAG_MS: the revocation feed's fail-closed bound; unset = 5000. */
+  revocationMaxLagMs?: number;
 }
 
 /** One problem found in a configuration file or the environment. */

@@ -12,6 +12,11 @@ import { DiscoveryController } from './discovery.controller';
 import { EndSessionController } from './end-session.controller';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { IntrospectController } from './introspect.controller';
+import { RevocationsController } from './revocations.controller';
+import { RevokeController } from './revoke.controller';
+import { SessionRevocationBridge } from './session-revocation.bridge';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
 import { UserinfoController } from './userinfo.controller';
@@ -28,13 +33,15 @@ export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
  */
 @Module({
   imports: [LoginModule, TokensModule, AuditModule, LinkingModule, SessionsModule],
-  controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController, EndSessionController, InitiateLoginController],
+  controllers: [DiscoveryController, AuthorizeController, TokenController, UserinfoController, EndSessionController, InitiateLoginController, RevokeController, IntrospectController, RevocationsController],
   providers: [
     ClientRegistry,
     AuthorizationCodes,
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
-    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant, ClientCredentialsGrant] },
+    RefreshTokenGrant,
+    SessionRevocationBridge,
+    { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant] },
   ],
 })
 export class IssuerModule {}

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { BrokerError, loggableError } from '../common';
 
 /** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
-const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks)|\.well-known\/|federation\/[^/]+\/[^/]+\/backchannel-logout\/*$)/;
+const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks|revoke|introspect)|revocations(\/|$)|\.well-known\/|federation\/[^/]+\/[^/]+\/backchannel-logout\/*$)/;
 
 /**
  * True for paths answered with OAuth JSON errors (token, userinfo, JWKS, discovery), spelled as
@@ -48,6 +48,8 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
       const missing = exception instanceof BrokerError && exception.code === 'token.access_token_missing';
       res.setHeader('WWW-Authenticate', !userinfo ? 'Basic realm="tessera"' : missing ? 'Bearer' : `Bearer error="${error}"`);
     }
+    // RFC 9110 §10.2.3: a 503 (revocation feed lagging, database down) says when to come back.
+    if (status === 503) res.setHeader('Retry-After', '1');
     res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
   }
 }

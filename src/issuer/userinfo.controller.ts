@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { BrokerError, ErrorCodes, refuseMethod } from '../common';
 import { PrincipalClaimsReader } from '../linking/linking.module';
 import { SessionService } from '../sessions/sessions.module';
-import { TokenService } from '../tokens/tokens.module';
+import { RevocationFeed, TokenService } from '../tokens/tokens.module';
 import { claimsForScope } from './claims.rules';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 
@@ -15,6 +15,7 @@ export class UserinfoController {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(PrincipalClaimsReader) private readonly principals: PrincipalClaimsReader,
     @Inject(SessionService) private readonly sessions: SessionService,
+    @Inject(RevocationFeed) private readonly feed: RevocationFeed,
   ) {}
 
   /** @throws BrokerError `token.access_token_invalid` (401, `WWW-Authenticate: Bearer error="invalid_token"`). */
@@ -47,6 +48,9 @@ export class UserinfoController {
     const token = fromHeader ?? fromBody;
     if (!token) throw new BrokerError('token.access_token_missing', 'no bearer token');
     const claims = await this.tokens.verifyAccessToken(token);
+    // DESIGN.md §6 "Revocation": the deny set (fail closed while this instance lags the stream).
+    this.feed.assertCaughtUp();
+    if (this.feed.isRevoked({ jti: claims.jti, sid: claims.sid, sub: claims.sub, iat: claims.iat })) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'the token has been revoked');
     // DESIGN.md §6: a token of an ended broker session is refused from the moment it ends.
     if (typeof claims.sid === 'string' && !(await this.sessions.isLive(claims.sid))) throw new BrokerError(ErrorCodes.accessTokenInvalid, 'the session of this token has ended');
     const profile = await this.principals.claimsFor(claims.sub);

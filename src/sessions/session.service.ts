@@ -114,6 +114,25 @@ export class SessionService {
     return view(row);
   }
 
+  /**
+   * Use of a session by one of its refresh-token families (DESIGN.md §6: session-bound families
+   * extend its idle timer): the same one-statement touch as {@link current}, by id.
+   * @returns true when the session is live (and was touched).
+   */
+  async touch(sid: string): Promise<boolean> {
+    if (!isUuid(sid)) return false;
+    const now = this.clock.now();
+    const idle = new Date(now.getTime() + this.settings.idleSeconds * 1000);
+    const touched = await claimOnce(
+      this.dataSource,
+      BrokerSessionEntity,
+      { lastSeenAt: now, idleExpiresAt: () => 'LEAST(:idle, absolute_expires_at)' },
+      'id = :sid AND ended_at IS NULL AND idle_expires_at > :now AND absolute_expires_at > :now',
+      { sid: sid.toLowerCase(), idle, now },
+    );
+    return touched !== undefined;
+  }
+
   /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
   async isLive(sid: string): Promise<boolean> {
     if (!isUuid(sid)) return false;

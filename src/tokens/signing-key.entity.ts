@@ -19,4 +19,10 @@ export class SigningKeyEntity {
   activatedAt!: Date | null;
   @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
   retiredAt!: Date | null;
+  /** A `next` key signs from this time on (published at least one JWKS cache period before, B48). */
+  @Column({ name: 'activate_after', type: 'timestamptz', nullable: true })
+  activateAfter!: Date | null;
+  /** A `retired` key stays in the JWKS until this time (every token it signed has expired). */
+  @Column({ name: 'publish_until', type: 'timestamptz', nullable: true })
+  publishUntil!: Date | null;
 }

@@ -29,6 +29,8 @@ export interface AccessTokenInput {
   /** The broker session (`sid`, DESIGN.md §6): resource servers and userinfo refuse tokens of ended sessions. */
   sid?: string;
   lifetimeSeconds: number;
+  /** The `jti` to use (reserved beforehand, e.g. in a refresh family, so it can be revoked); default a fresh one. */
+  jti?: string;
 }
 
 /** Input for an ID token (OIDC Core §2). Times in seconds. */
@@ -104,7 +106,7 @@ export class TokenService {
   async mintAccessToken(input: AccessTokenInput): Promise<{ token: string; jti: string; expiresIn: number }> {
     const key = this.keys.signingKey('ES256');
     const now = this.clock.nowSeconds();
-    const jti = this.random.token(16);
+    const jti = input.jti ?? this.random.token(16);
     const payload: JWTPayload = {
       client_id: input.clientId,
       scope: input.scope,
@@ -168,6 +170,22 @@ export class TokenService {
       .setIssuedAt(now)
       .setExpirationTime(now + LOGOUT_TOKEN_LIFETIME_SECONDS)
       .setJti(this.random.token(16))
+      .sign(key.privateKey);
+  }
+
+  /**
+   * Signs a Security Event Token (RFC 8417; `typ: secevent+jwt` per RFC 8417 §2.3) for a
+   * Shared Signals receiver: `iss`, `aud` = the receiver, `iat`, `jti`, `sub_id`, `events`; no
+   * `exp` or `sub` (RFC 8417 §2.2). ES256.
+   */
+  async mintSecurityEvent(input: { audience: string; jti: string; iat: number; subId: Record<string, string>; events: Record<string, Record<string, unknown>> }): Promise<string> {
+    const key = this.keys.signingKey('ES256');
+    return new SignJWT({ sub_id: input.subId, events: input.events })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'secevent+jwt' })
+      .setIssuer(this.settings.issuer)
+      .setAudience(input.audience)
+      .setIssuedAt(input.iat)
+      .setJti(input.jti)
       .sign(key.privateKey);
   }
 

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
 import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp, type UpstreamClient } from '../../demo/upstream-idp';
 import type { AuthorizationPort } from '../../src/authorization/authorization.module';
+import type { Clock } from '../../src/common';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
@@ -79,10 +80,14 @@ export interface HarnessOptions {
     authzen?: boolean;
     claims?: Array<'roles'>;
     scopes?: string[];
-    grantTypes?: Array<'authorization_code' | 'client_credentials'>;
+    grantTypes?: Array<'authorization_code' | 'refresh_token' | 'client_credentials'>;
+    /** More lines of the client file as written (e.g. `refreshTokenGraceSeconds: 0`, `scopes: [...]`). */
+    extraLines?: string[];
   }>;
   /** Tessera's policies/ directory (default: the repository's policies/, the demo set). */
   policiesDir?: string;
+  /** Tessera's clock (e.g. one a test moves forward past a grace window), for every instance. */
+  clock?: Clock;
   /** Log level and sink for Tessera's log lines (default: silent unless TEST_LOG_LEVEL is set). */
   log?: { level: string; destination: { write(line: string): void } };
   /**
@@ -210,6 +215,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...(c.claims ? [`claims: [${c.claims.join(', ')}]`] : []),
         ...(c.scopes ? [`scopes: [${c.scopes.map((s) => JSON.stringify(s)).join(', ')}]`] : []),
         ...(c.grantTypes ? [`grantTypes: [${c.grantTypes.join(', ')}]`] : []),
+        ...(c.extraLines ?? []),
       ].join('\n'),
     );
   });
@@ -238,7 +244,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...upstreamEnv,
       ...(opts.env ?? {}),
     };
-    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization });
+    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization, clock: opts.clock });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -262,7 +268,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
-        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization });
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization, clock: opts.clock });
         others.push(other);
         return other;
       },

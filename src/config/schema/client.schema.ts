@@ -1,6 +1,6 @@
 import { IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { sha256 } from '../../common';
-import type { ClientAuthMethod, ClientConfig } from '../types';
+import type { ClientAuthMethod, ClientConfig, ClientGrantType } from '../types';
 import { FieldProblems, type FieldProblem } from './problems';
 import { IsList } from './list';
 import { checkRedirectUri, checkScope, checkWebPageUrl } from './rules';
@@ -13,9 +13,13 @@ import { BOOLEAN, LISTED_TWICE, MUST_INCLUDE_OPENID, NOT_EMPTY, REQUIRED, STRING
  */
 
 const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const GRANT_TYPES = ['authorization_code', 'client_credentials'] as const;
+const GRANT_TYPES: ClientGrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 /** Claims a client may ask for in its file (`claims: [roles]`). */
 const CLAIMS = ['roles'] as const;
+const REUSE_SCOPES = ['session', 'family'] as const;
+const GRACE = wholeSeconds(0, 300);
+const OFFLINE_IDLE = wholeSeconds(60, 30 * 86400);
+const OFFLINE_ABSOLUTE = wholeSeconds(60, 90 * 86400);
 /** ID token algorithms Tessera signs with (an active key each: src/tokens SIGNING_ALGS, discovery). */
 const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 const LIFETIME = wholeSeconds(1, 3600);
@@ -26,7 +30,9 @@ export const CLIENT_SECRET_FIELDS: ReadonlySet<string> = new Set(['clientSecret'
 /** Defaults from ../types.ts. */
 export const CLIENT_DEFAULTS = {
   confidentialAuthMethods: ['client_secret_basic', 'client_secret_post'] as ClientAuthMethod[],
-  grantTypes: ['authorization_code'] as Array<'authorization_code' | 'client_credentials'>,
+  grantTypes: ['authorization_code', 'refresh_token'] as ClientGrantType[],
+  refreshTokenGraceSeconds: 30,
+  refreshReuseScope: 'session' as const,
   scopes: ['openid', 'email', 'profile'],
   requirePkce: true,
   idTokenSignedResponseAlg: 'RS256' as const,
@@ -41,7 +47,7 @@ export class ClientFileDto {
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
   @IsOptional() @IsList({ nonEmpty: true, values: AUTH_METHODS }) tokenEndpointAuthMethods?: ClientAuthMethod[];
   @IsDefined(REQUIRED) @IsList({ nonEmpty: true }) redirectUris!: string[];
-  @IsOptional() @IsList({ nonEmpty: true, values: GRANT_TYPES }) grantTypes?: Array<'authorization_code' | 'client_credentials'>;
+  @IsOptional() @IsList({ nonEmpty: true, values: GRANT_TYPES }) grantTypes?: ClientGrantType[];
   @IsOptional() @IsBoolean(BOOLEAN) authzen?: boolean;
   @IsOptional() @IsList({ values: CLAIMS }) claims?: Array<'roles'>;
   @IsOptional() @IsList({ nonEmpty: true }) scopes?: string[];
@@ -55,6 +61,13 @@ export class ClientFileDto {
   @IsOptional() @IsList({ nonEmpty: true }) postLogoutRedirectUris?: string[];
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) backchannelLogoutUri?: string;
   @IsOptional() @IsBoolean(BOOLEAN) backchannelLogoutSessionRequired?: boolean;
+  @IsOptional() @IsInt(GRACE) @Min(0, GRACE) @Max(300, GRACE) refreshTokenGraceSeconds?: number;
+  @IsOptional() @IsIn(REUSE_SCOPES, oneOf(REUSE_SCOPES)) refreshReuseScope?: 'session' | 'family';
+  @IsOptional() @IsBoolean(BOOLEAN) offlineAccess?: boolean;
+  @IsOptional() @IsInt(OFFLINE_IDLE) @Min(60, OFFLINE_IDLE) @Max(30 * 86400, OFFLINE_IDLE) refreshTokenIdleSeconds?: number;
+  @IsOptional() @IsInt(OFFLINE_ABSOLUTE) @Min(60, OFFLINE_ABSOLUTE) @Max(90 * 86400, OFFLINE_ABSOLUTE) refreshTokenAbsoluteSeconds?: number;
+  @IsOptional() @IsBoolean(BOOLEAN) idTokenOnRefresh?: boolean;
+  @IsOptional() @IsBoolean(BOOLEAN) revocationReceiver?: boolean;
 }
 
 /**
@@ -72,7 +85,10 @@ export class ClientFileDto {
  *   Logout 1.0 §3.1: matched exactly, so the loopback port freedom of redirectUris does not apply);
  *   `backchannelLogoutUri` passes `checkWebPageUrl` and has no fragment (Back-Channel Logout 1.0
  *   §2.2). `backchannelLogoutSessionRequired` without `backchannelLogoutUri` is a warning.
- * - Lists: see ./list.ts (one reason per mistake); grantTypes can only be [authorization_code],
+ * - Refresh tokens (DESIGN.md §6): refreshTokenGraceSeconds 0–300 (default 30), refreshReuseScope
+ *   session|family (default session), offline_access in scopes only with offlineAccess: true, which
+ *   needs refresh_token in grantTypes; offline lifetime overrides capped at 30 d idle / 90 d absolute.
+ * - Lists: see ./list.ts (one reason per mistake); grantTypes from [authorization_code, refresh_token],
  *   idTokenSignedResponseAlg only an algorithm Tessera has a key for, lifetimes 1..3600 s.
  * - The resolved secret is replaced by `clientSecretHash` = sha256 base64url (DESIGN.md §5).
  * - Defaults: see {@link CLIENT_DEFAULTS}; public clients get tokenEndpointAuthMethods [none].
@@ -116,6 +132,12 @@ export function buildClient(
       if (reason) problems.add(`scopes[${i}]`, reason);
     });
     if (!dto.scopes.includes('openid')) problems.add('scopes', MUST_INCLUDE_OPENID);
+    if (dto.scopes.includes('offline_access') && dto.offlineAccess !== true) problems.add('scopes', 'offline_access needs offlineAccess: true (DESIGN.md §6)');
+  }
+  const grants = Array.isArray(dto.grantTypes) ? dto.grantTypes : CLIENT_DEFAULTS.grantTypes;
+  if (dto.offlineAccess === true && !grants.includes('refresh_token')) problems.add('offlineAccess', 'needs refresh_token in grantTypes');
+  if (Array.isArray(dto.grantTypes) && !problems.has('grantTypes') && dto.grantTypes.includes('refresh_token') && !dto.grantTypes.includes('authorization_code')) {
+    problems.add('grantTypes', 'refresh_token needs authorization_code (refresh tokens are issued at the code exchange)');
   }
   if (typeof dto.clientUri === 'string' && !problems.has('clientUri')) {
     const reason = checkWebPageUrl(dto.clientUri);
@@ -175,6 +197,13 @@ export function buildClient(
     ...(dto.backchannelLogoutUri !== undefined
       ? { backchannelLogoutUri: dto.backchannelLogoutUri, backchannelLogoutSessionRequired: dto.backchannelLogoutSessionRequired ?? true }
       : {}),
+    refreshTokenGraceSeconds: dto.refreshTokenGraceSeconds ?? CLIENT_DEFAULTS.refreshTokenGraceSeconds,
+    refreshReuseScope: dto.refreshReuseScope ?? CLIENT_DEFAULTS.refreshReuseScope,
+    offlineAccess: dto.offlineAccess ?? false,
+    ...(dto.refreshTokenIdleSeconds !== undefined ? { refreshTokenIdleSeconds: dto.refreshTokenIdleSeconds } : {}),
+    ...(dto.refreshTokenAbsoluteSeconds !== undefined ? { refreshTokenAbsoluteSeconds: dto.refreshTokenAbsoluteSeconds } : {}),
+    idTokenOnRefresh: dto.idTokenOnRefresh ?? false,
+    revocationReceiver: dto.revocationReceiver ?? false,
   };
   return { item, problems: [], warnings };
 }

@@ -49,6 +49,7 @@ const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> 
   token: { section: 'RFC 6749 §5.2, RFC 6750 §3.1', allowed: [...TOKEN, ...RESOURCE] },
   admin: { section: 'RFC 6750 §3.1', allowed: RESOURCE },
   account: { section: 'RFC 6749 §4.1.2.1', allowed: ['invalid_request'] },
+  revocation: { section: 'RFC 6749 §5.2, RFC 6750 §3.1', allowed: ['temporarily_unavailable', 'invalid_request'] },
 };
 
 const ENTRIES = (Object.entries(ERROR_REGISTRY) as Array<[ErrorCode, ErrorSpec]>).map(([code, spec]) => [OAUTH_ERRORS[spec.oauth]?.section ?? '(no RFC section)', code, spec] as const);

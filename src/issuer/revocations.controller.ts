@@ -1,0 +1,102 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BrokerError, ErrorCodes } from '../common';
+import type { ClientConfig } from '../config';
+import { RevocationFeed, TokenService, type RevocationEvent } from '../tokens/tokens.module';
+import { ClientRegistry, presentedCredentials } from './client-registry';
+import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
+import { caepSessionRevoked } from './caep.rules';
+
+/** Events per page of `GET /revocations`. */
+const PAGE = 500;
+/** Seconds between SSE keep-alive comments. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The revocation stream for resource servers (DESIGN.md §6 "Revocation"), for clients whose file
+ * sets `revocationReceiver: true`, authenticated with HTTP Basic as at the token endpoint:
+ * - `GET /revocations?since=<seq>`: JSON `{ events, next }`, oldest first;
+ * - `GET /revocations/stream?since=<seq>` (or `Last-Event-ID`): the same as server-sent events;
+ * - `POST /revocations/caep/poll`: the same events as CAEP `session-revoked` Security Event
+ *   Tokens (RFC 8417) delivered by poll (RFC 8936 §2.4): `{ sets: { <jti>: <SET> }, moreAvailable }`.
+ *   The SET `jti` is the event's sequence number; acknowledging (`ack`) moves the receiver's cursor.
+ */
+@Controller('revocations')
+@UseFilters(OAuthJsonErrorFilter)
+export class RevocationsController {
+  constructor(
+    @Inject(ClientRegistry) private readonly clients: ClientRegistry,
+    @Inject(RevocationFeed) private readonly feed: RevocationFeed,
+    @Inject(TokenService) private readonly tokens: TokenService,
+  ) {}
+
+  /** @throws BrokerError `client.authentication_failed` (401), `revocation.receiver_unknown` (403), `request.invalid` for a bad `since`. */
+  @Get()
+  async list(@Headers('authorization') authorization: string | undefined, @Query('since') since: unknown, @Res({ passthrough: true }) res: Response): Promise<{ events: RevocationEvent[]; next: string }> {
+    this.receiver(authorization);
+    const from = parseSince(since);
+    const events = await this.feed.since(from, PAGE);
+    res.setHeader('Cache-Control', 'no-store');
+    return { events, next: events.length ? events[events.length - 1].seq : String(from) };
+  }
+
+  /** Server-sent events (HTML Living Standard §9.2): backlog after `since`, then every new event. */
+  @Get('stream')
+  async stream(
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query('since') since: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    this.receiver(authorization);
+    let cursor = parseSince(lastEventId ?? since);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    const send = (events: RevocationEvent[]) => {
+      for (const e of events) {
+        if (Number(e.seq) <= cursor) continue;
+        cursor = Number(e.seq);
+        res.write(`id: ${e.seq}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`);
+      }
+    };
+    const unsubscribe = this.feed.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    req.on('close', () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+    });
+    send(await this.feed.since(cursor, 10_000));
+  }
+
+  /** RFC 8936 §2.4 poll: acknowledged SETs are not sent again; `maxEvents` bounds the answer. */
+  @Post('caep/poll')
+  @HttpCode(200)
+  async caepPoll(@Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined, @Res({ passthrough: true }) res: Response): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+    const client = this.receiver(authorization);
+    const acks = Array.isArray(body?.ack) ? (body.ack as unknown[]).filter((a): a is string => typeof a === 'string' && /^\d{1,18}$/.test(a)).map(Number) : [];
+    const max = typeof body?.maxEvents === 'number' && Number.isInteger(body.maxEvents) && body.maxEvents >= 0 ? Math.min(body.maxEvents, PAGE) : PAGE;
+    const cursor = Math.max(parseSince(typeof body?.since === 'string' ? body.since : undefined), ...acks, 0);
+    const events = (await this.feed.since(cursor, PAGE + 1)).filter((e) => e.kind === 'session' || e.kind === 'family');
+    const sets: Record<string, string> = {};
+    for (const e of events.slice(0, max)) {
+      const set = caepSessionRevoked(e);
+      if (set) sets[e.seq] = await this.tokens.mintSecurityEvent({ audience: client.id, jti: e.seq, iat: e.createdAt, ...set });
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    return { sets, moreAvailable: events.length > max };
+  }
+
+  private receiver(authorization: string | undefined): ClientConfig {
+    if (!authorization) throw new BrokerError(ErrorCodes.clientAuthFailed, 'the revocation feed needs client authentication');
+    const client = this.clients.authenticate(presentedCredentials(authorization, {}));
+    if (client.revocationReceiver !== true) throw new BrokerError('revocation.receiver_unknown', `client ${client.id} is not a revocation receiver`);
+    return client;
+  }
+}
+
+/** `since` as a non-negative sequence number; absent = 0. @throws BrokerError `request.invalid`. */
+function parseSince(raw: unknown): number {
+  if (raw === undefined || raw === '') return 0;
+  if (typeof raw !== 'string' || !/^\d{1,18}$/.test(raw)) throw new BrokerError(ErrorCodes.requestInvalid, 'since must be a sequence number');
+  return Number(raw);
+}
