@@ -136,9 +136,6 @@ export const ERROR_REGISTRY = {
   'saml.assertion_replayed': { oauth: 'access_denied', status: 400, summary: 'this Assertion ID was already used' },
   'saml.name_id_format_refused': { oauth: 'access_denied', status: 400, summary: 'the NameID Format is not in allowedNameIdFormats' },
   'saml.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the assertion carries no NameID (or subject attribute) to use as the subject' },
-  'saml.logout_signature_missing': { oauth: 'access_denied', status: 400, summary: 'an upstream logout message is unsigned (B39); nothing was ended' },
-  'saml.logout_signature_invalid': { oauth: 'access_denied', status: 400, summary: "an upstream logout message is not signed by the provider's key (B39); nothing was ended" },
-  'saml.logout_invalid': { oauth: 'access_denied', status: 400, summary: 'an upstream logout message is malformed, unsolicited or names no subject (B39); nothing was ended' },
 
   // Identity mapping and linking (DESIGN.md §1 steps 5–6).
   'mapping.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the IdP sent no usable subject' },

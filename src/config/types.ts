@@ -65,6 +65,11 @@ export interface SamlProviderSettings {
   signingCertificates: string[];
   /** Tessera's SP entityID; default `<issuer>/federation/saml/<provider>/metadata`. */
   spEntityId?: string;
+  /**
+   * The ACS URL as registered at the IdP, when a proxy in front of Tessera publishes another
+   * path; default `<issuer>/federation/saml/<provider>/acs`. Destination and Recipient must equal it.
+   */
+  acsUrl?: string;
   requireSignedAssertion: boolean;
   requireSignedResponse: boolean;
   signAuthnRequests: boolean;

@@ -73,7 +73,7 @@ export function rowSettings(r: CorpusRow): ResponseSettings {
     idpEntityId: sp.fields.issuer ?? 'urn:unknown-idp',
     signingCertificates: [corpusFile(r.cert || FALLBACK_CERT)],
     spEntityId: sp.fields.audience ?? 'urn:unknown-sp',
-    acsUrl: sp.fields.recipient ?? sp.fields.destination ?? 'https://sp.invalid/acs',
+    acsUrl: [sp.fields.recipient, sp.fields.destination].find((u): u is string => typeof u === 'string' && isAbsoluteUrl(u)) ?? 'https://sp.invalid/acs',
     requireSignedAssertion: false,
     requireSignedResponse: false,
     clockSkewSeconds: 60,
@@ -101,4 +101,15 @@ function baselineOf(r: CorpusRow): CorpusRow | undefined {
 /** Whether a row's file is XML as stored (else base64 as posted). */
 export function rowEncoding(r: CorpusRow, content: string): 'xml' | 'base64' {
   return content.trimStart().startsWith('<') ? 'xml' : 'base64';
+}
+
+/** True for an absolute http(s) URL (some rows carry placeholders such as `{recipient}` or the word `recipient`). */
+export function isAbsoluteUrl(u: string | null): boolean {
+  return typeof u === 'string' && /^https?:\/\/[^/{}]+/.test(u);
+}
+
+/** The decoded document text of a row (base64 files decoded; deflated ones come out as binary). */
+export function decodedText(r: CorpusRow): string {
+  const c = corpusFile(r.file).trim();
+  return rowEncoding(r, c) === 'xml' ? c : Buffer.from(c, 'base64').toString('latin1');
 }

@@ -41,6 +41,7 @@ export class SamlSettingsDto {
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) sloUrl?: string;
   @IsOptional() @IsList({ nonEmpty: true }) signingCertificates?: string[];
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) spEntityId?: string;
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) acsUrl?: string;
   @IsOptional() @IsBoolean(BOOLEAN) requireSignedAssertion?: boolean;
   @IsOptional() @IsBoolean(BOOLEAN) requireSignedResponse?: boolean;
   @IsOptional() @IsBoolean(BOOLEAN) signAuthnRequests?: boolean;
@@ -89,6 +90,7 @@ export const SAML_SCHEMA: ProtocolSchema<'saml', SamlSettingsDto> = {
     if (s.ssoUrl !== undefined && (s.entityId === undefined || s.signingCertificates === undefined)) {
       problems.add('saml.ssoUrl', 'needs entityId and signingCertificates');
     }
+    if (s.acsUrl !== undefined && !/^https?:\/\/[^/]/.test(s.acsUrl)) problems.add('saml.acsUrl', 'must be an absolute http(s) URL');
     for (const [field, url] of [['metadataUrl', s.metadataUrl], ['ssoUrl', s.ssoUrl], ['sloUrl', s.sloUrl]] as const) {
       if (typeof url !== 'string' || problems.has(`saml.${field}`)) continue;
       const reason = checkIssuerUrl(url, allowInsecure);
@@ -123,6 +125,7 @@ export const SAML_SCHEMA: ProtocolSchema<'saml', SamlSettingsDto> = {
       ...(s.sloUrl !== undefined ? { sloUrl: s.sloUrl } : {}),
       signingCertificates: certs,
       ...(s.spEntityId !== undefined ? { spEntityId: s.spEntityId } : {}),
+      ...(s.acsUrl !== undefined ? { acsUrl: s.acsUrl } : {}),
       requireSignedAssertion: s.requireSignedAssertion ?? true,
       requireSignedResponse: s.requireSignedResponse ?? false,
       signAuthnRequests: s.signAuthnRequests ?? false,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../common/error-codes';
+import type { ErrorCode } from '../../common';
 import { NS, attr, child, childrenNamed, descendants, text, type XmlElement } from './xml';
 
 /**
