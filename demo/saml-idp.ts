@@ -17,6 +17,8 @@ import { SAML_DEMO_IDP, type DemoKeyPair } from './saml-keys';
 export interface SamlIdpOptions {
   port?: number;
   host?: string;
+  /** The URL the IdP names itself by (default http://<host>:<port>). */
+  publicUrl?: string;
   users?: readonly DemoUser[];
   signing?: DemoKeyPair;
   /** Sign the Assertion (default true). */
@@ -186,7 +188,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<RunningSa
   }
 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, host, resolve));
-  url = `http://${host}:${(server.address() as AddressInfo).port}`;
+  url = opts.publicUrl ?? `http://${host}:${(server.address() as AddressInfo).port}`;
   idp = makeIdp();
   return {
     url,
