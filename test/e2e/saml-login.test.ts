@@ -24,7 +24,12 @@ const SETUPS: Record<string, { idp: SamlIdpOptions; saml: Record<string, unknown
   'saml-strict': { idp: { signAssertion: false, signResponse: true }, saml: {} },
   'saml-roll': { idp: { signing: SAML_DEMO_IDP2 }, saml: { extraCerts: [SAML_DEMO_IDP.cert, SAML_DEMO_IDP2.cert] } },
   'saml-untrusted': { idp: { signing: SAML_DEMO_IDP2 }, saml: {} },
+  'saml-idpinit': { idp: {}, saml: { idpInitiated: { client: 'landing' } } },
 };
+
+/** The landing app of IdP-initiated logins: its third-party-initiated login URI and redirect URI (nothing listens). */
+const LANDING_INITIATE = 'http://127.0.0.1:9/landing/initiate';
+const LANDING_REDIRECT = 'http://127.0.0.1:9/landing/callback';
 
 beforeAll(async () => {
   const files: Record<string, string> = {};
@@ -46,7 +51,11 @@ beforeAll(async () => {
       trust: { emailVerified: 'asserted', domains: ['demo.tessera.test'] },
     });
   }
-  h = await startHarness({ extraProviderFiles: files, env: { E2E_SAML_SP_KEY: SAML_DEMO_SP.key } });
+  h = await startHarness({
+    extraProviderFiles: files,
+    env: { E2E_SAML_SP_KEY: SAML_DEMO_SP.key },
+    extraClients: [{ id: 'landing', redirectUris: [LANDING_REDIRECT], initiateLoginUri: LANDING_INITIATE }],
+  });
   for (const [id, idp] of Object.entries(idps)) {
     idp.setServiceProvider({ entityId: `${h.issuer}/federation/saml/${id}/metadata`, acsUrl: `${h.issuer}/federation/saml/${id}/acs` });
   }
@@ -150,4 +159,43 @@ describe('samlify variations (issue 9 Tests)', () => {
     expect(xml).toContain(`entityID="${h.issuer}/federation/saml/demo-saml/metadata"`);
     expect(xml).toContain(`Location="${h.issuer}/federation/saml/demo-saml/acs"`);
   });
+});
+
+describe('IdP-initiated SSO (issue 9 item 2)', () => {
+  /** Signs `user` in at the IdP's own start page; returns the unsolicited ACS form. */
+  async function unsolicitedForm(b: Browser, provider: string, user = 'alice') {
+    const start = await b.follow(`${idps[provider].url}/idp-initiated`);
+    const [login] = parseForms(await start.response.text(), start.url);
+    const answered = await b.submit(login, { username: user, password: `${user}-password` }, start.url);
+    const [acs] = parseForms(await answered.response.text(), answered.url);
+    expect(acs.fields.RelayState).toBeUndefined();
+    return { acs, pageUrl: answered.url };
+  }
+
+  it('with idpInitiated: a broker session starts and the browser goes to the client’s initiate-login URI, never with a code; the app then signs in without the IdP', async () => {
+    idps['saml-idpinit'].setServiceProvider({ entityId: `${h.issuer}/federation/saml/saml-idpinit/metadata`, acsUrl: `${h.issuer}/federation/saml/saml-idpinit/acs` });
+    const b = new Browser();
+    const { acs, pageUrl } = await unsolicitedForm(b, 'saml-idpinit');
+    const landed = await b.submit(acs, {}, pageUrl, { stopAt: [LANDING_INITIATE] });
+    const initiate = new URL(landed.stoppedAt!);
+    expect(initiate.searchParams.get('iss')).toBe(h.issuer);
+    expect(initiate.searchParams.get('code')).toBeNull();
+    expect(landed.visited.some((u) => u.includes('code='))).toBe(false);
+    // The app starts an ordinary authorization request; the broker session answers it.
+    const req = await appAuthorizationRequest(h.clients.landing, LANDING_REDIRECT);
+    const done = await b.follow(req.url, { stopAt: [LANDING_REDIRECT, idps['saml-idpinit'].url] });
+    expect(done.stoppedAt!.startsWith(LANDING_REDIRECT)).toBe(true);
+    const tokens = await oidc.authorizationCodeGrant(h.clients.landing, new URL(done.stoppedAt!), { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+    expect(tokens.claims()!.email).toBe('alice@demo.tessera.test');
+  }, 60_000);
+
+  it('without idpInitiated: the unsolicited Response is refused (saml.unsolicited_refused) and no session starts', async () => {
+    const b = new Browser();
+    const { acs, pageUrl } = await unsolicitedForm(b, 'demo-saml', 'bob');
+    const refused = await b.submit(acs, {}, pageUrl, { stopAt: [LANDING_INITIATE] });
+    expect(refused.stoppedAt).toBeUndefined();
+    expect(refused.response.status).toBe(400);
+    expect(await refused.response.text()).toContain('saml.unsolicited_refused');
+    expect(refused.response.headers.get('set-cookie') ?? '').not.toMatch(/session/i);
+  }, 60_000);
 });
