@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { importMetadataCommand } from './commands/import-metadata';
 import { inspectSamlCommand } from './commands/inspect-saml';
 import { migrateCommand } from './commands/migrate';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
@@ -38,7 +39,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, inspectSamlCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, inspectSamlCommand, importMetadataCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;

@@ -19,6 +19,7 @@ export class ConnectorsModule {}
 
 export { ConnectorRegistry } from './connector-registry';
 export { inspectSamlResponse, type SamlInspection } from './saml/inspect';
+export { parseIdpMetadata, type IdpDescription } from './saml/metadata';
 export {
   CONNECTOR_SETTINGS,
   isDocumentCapable,
