@@ -51,3 +51,4 @@ if (reason) {
   }
 }
 require(ENTRY).main();
+require(join(ROOT, 'dist', 'demo', 'saml-demo.js')).main(); // the demo SAML IdP (provider demo-saml)

@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { authzExplainCommand } from './commands/authz-explain';
 import { keysRotateCommand } from './commands/keys-rotate';
+import { importMetadataCommand } from './commands/import-metadata';
+import { inspectSamlCommand } from './commands/inspect-saml';
 import { migrateCommand } from './commands/migrate';
 import { validatePoliciesCommand } from './commands/policies-validate';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
@@ -40,7 +42,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;

@@ -106,5 +106,5 @@ function loadDir<T>(
 
 /** True when the provider's protocol settings allow plain-http upstream calls. */
 function isInsecure(p: ProviderConfig): boolean {
-  return PROTOCOL_SCHEMAS[p.protocol].insecure(p[p.protocol]);
+  return PROTOCOL_SCHEMAS[p.protocol].insecure((p as unknown as Record<string, unknown>)[p.protocol] as never);
 }

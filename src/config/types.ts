@@ -41,6 +41,56 @@ export interface OidcProviderSettings {
  */
 export interface ProtocolSettings {
   oidc: OidcProviderSettings;
+  saml: SamlProviderSettings;
+}
+
+/**
+ * Upstream SAML 2.0 settings of a provider (`saml:` block of providers/<id>.yaml, docs/saml.md).
+ * The IdP is described by metadata (file or URL) or by entityId + ssoUrl + signingCertificates.
+ */
+export interface SamlProviderSettings {
+  /** Metadata file as written (relative to the providers directory). */
+  metadataFile?: string;
+  /** Metadata URL, fetched at start and refreshed every `metadataRefreshSeconds`; a failed refresh keeps the last good copy. */
+  metadataUrl?: string;
+  /** Seconds between metadata URL refreshes. Default 3600. */
+  metadataRefreshSeconds: number;
+  /** The IdP's entityID (Issuer) when no metadata is given, or to check the metadata against. */
+  entityId?: string;
+  /** The IdP's SingleSignOnService (HTTP-Redirect) URL when no metadata is given. */
+  ssoUrl?: string;
+  /** The IdP's SingleLogoutService (HTTP-Redirect) URL when no metadata is given. */
+  sloUrl?: string;
+  /** Pinned IdP signing certificates (PEM or bare base64); several for rollover. X.509 dates are not enforced. */
+  signingCertificates: string[];
+  /** Tessera's SP entityID; default `<issuer>/federation/saml/<provider>/metadata`. */
+  spEntityId?: string;
+  /**
+   * The ACS URL as registered at the IdP, when a proxy in front of Tessera publishes another
+   * path; default `<issuer>/federation/saml/<provider>/acs`. Destination and Recipient must equal it.
+   */
+  acsUrl?: string;
+  requireSignedAssertion: boolean;
+  requireSignedResponse: boolean;
+  signAuthnRequests: boolean;
+  /** Seconds; default 60, at most 300. */
+  clockSkewSeconds: number;
+  /** Allowed NameID Format URNs (short names expanded); default persistent only. */
+  allowedNameIdFormats: string[];
+  /** IdP-initiated SSO lands on this client's third-party-initiated login; absent = refused. */
+  idpInitiated?: { client: string };
+  /** SP private keys (PEM, from `${ENV}`) that decrypt EncryptedAssertion; several for rollover. */
+  decryptionKeys: string[];
+  /** SP signing key (PEM, from `${ENV}`) for AuthnRequest/LogoutRequest/LogoutResponse. */
+  spSigningKey?: string;
+  /** The certificate of `spSigningKey` (PEM), published in SP metadata. */
+  spSigningCertificate?: string;
+  /** Certificates of `decryptionKeys` (PEM), published in SP metadata as encryption keys. */
+  spEncryptionCertificates: string[];
+  /** Bytes of the posted SAMLResponse (base64) above which it is refused before decoding. Default 262144. */
+  maxResponseBytes: number;
+  /** Allow an http:// metadata URL (demo and tests only). Default false. */
+  allowInsecureRequests: boolean;
 }
 
 /** Upstream protocols with a connector. */
@@ -53,7 +103,7 @@ export interface ProviderCommon {
   file: string;
   displayName: string;
   /** Where the immutable subject comes from. For OIDC: a claim name, default `sub`. */
-  subject: { claim?: string; from?: 'nameId' };
+  subject: { claim?: string; from?: 'nameId'; attribute?: string };
   trust: {
     /** What an absent email_verified means (DESIGN.md §4). Default `asserted`. */
     emailVerified: 'asserted' | 'always' | 'never';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common';
-import { ReplayCache } from '../database';
+import { ReplayCache, RequestIdStore } from '../database';
 import type { ProviderConfig } from '../config';
 import { CONNECTOR_FACTORIES, CONNECTOR_SETTINGS, type ConnectorContext, type ConnectorFactory, type ConnectorSettings, type UpstreamConnector } from './connector';
 
@@ -19,12 +19,13 @@ export class ConnectorRegistry {
     @Inject(CONNECTOR_FACTORIES) factories: ConnectorFactory[],
     @Inject(Clock) clock: Clock,
     @Inject(ReplayCache) replay: ReplayCache,
+    @Inject(RequestIdStore) requestIds: RequestIdStore,
   ) {
     const byProtocol = new Map(factories.map((f) => [f.protocol, f]));
     for (const provider of settings.providers.values()) {
       const factory = byProtocol.get(provider.protocol);
       if (!factory) throw new Error(`no connector factory for protocol ${provider.protocol} (provider ${provider.id})`);
-      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay }));
+      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, requestIds }));
     }
   }
 
@@ -36,5 +37,5 @@ export class ConnectorRegistry {
 
 function create(factory: ConnectorFactory, provider: ProviderConfig, ctx: ConnectorContext): UpstreamConnector {
   // The registry matched factory.protocol to provider.protocol, so the provider has that protocol's settings.
-  return (factory as ConnectorFactory<typeof provider.protocol>).create(provider, ctx);
+  return (factory as unknown as { create(p: ProviderConfig, c: ConnectorContext): UpstreamConnector }).create(provider, ctx);
 }

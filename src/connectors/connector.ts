@@ -1,5 +1,5 @@
 import type { Clock } from '../common';
-import type { ReplayCache } from '../database';
+import type { ReplayCache, RequestIdStore } from '../database';
 import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
 
@@ -156,6 +156,8 @@ export interface ConnectorContext {
   clock: Clock;
   /** Remembers one-time values (logout token `jti`s, SAML assertion IDs) across instances. */
   replay: ReplayCache;
+  /** Ids of requests sent upstream (SAML AuthnRequest IDs), single use across instances. */
+  requestIds: RequestIdStore;
 }
 
 /** Makes the connector of one provider; one factory per protocol, registered by protocol name. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CONNECTOR_FACTORIES } from './connector';
 import { ConnectorRegistry } from './connector-registry';
 import { OidcConnectorFactory } from './oidc/oidc.connector';
+import { SamlConnectorFactory } from './saml/saml.connector';
 
 /**
  * Upstream protocol plug-ins (DESIGN.md §9). A new protocol is its folder here plus one entry in
@@ -11,12 +12,14 @@ import { OidcConnectorFactory } from './oidc/oidc.connector';
  * composition root. Exports {@link ConnectorRegistry}.
  */
 @Module({
-  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory()] }, ConnectorRegistry],
+  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory(), new SamlConnectorFactory()] }, ConnectorRegistry],
   exports: [ConnectorRegistry],
 })
 export class ConnectorsModule {}
 
 export { ConnectorRegistry } from './connector-registry';
+export { inspectSamlResponse, type SamlInspection } from './saml/inspect';
+export { parseIdpMetadata, type IdpDescription } from './saml/metadata';
 export {
   CONNECTOR_SETTINGS,
   isDocumentCapable,

@@ -27,6 +27,8 @@ export interface UpstreamAssertion {
   subjectFormat?: string;
   /** Raw attributes/claims; every value is a list; an absent key means "not sent". */
   attributes: Record<string, (string | null)[]>;
+  /** SAML: the FriendlyName sent with an attribute, keyed by its Name (absent for OIDC). */
+  friendlyNames?: Record<string, string>;
   authn: AuthnFacts;
   initiatedBy: 'sp' | 'idp';
 }

@@ -1,7 +1,8 @@
 import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod, singleValued } from '../common';
-import type { UpstreamInput } from '../connectors/connectors.module';
+import { isIdpInitiatedCapable, type UpstreamInput } from '../connectors/connectors.module';
+import { setSessionCookie } from '../sessions/sessions.module';
 import { cookieReader } from './browser-binding';
 import { LoginService } from './login.service';
 import { sendStep } from './steps';
@@ -56,7 +57,15 @@ export class LoginController {
       res.type(doc.contentType).send(doc.body);
       return;
     }
-    const next = await this.answers.answer(endpoint, upstreamInput(req), cookieReader(req));
+    const input = upstreamInput(req);
+    if (endpoint.connector.transactionHandle(name, input) === undefined && input.method === 'POST' && isIdpInitiatedCapable(endpoint.connector)) {
+      // No login of Tessera's to answer: an IdP-initiated SSO (SAML), when the provider allows it.
+      const { cookie, next } = await this.answers.unsolicited(endpoint, input);
+      setSessionCookie(res, this.settings.https, cookie);
+      res.redirect(303, next);
+      return;
+    }
+    const next = await this.answers.answer(endpoint, input, cookieReader(req));
     res.redirect(303, next);
   }
 

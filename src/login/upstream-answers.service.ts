@@ -3,7 +3,7 @@ import { AuditSink } from '../audit/audit.module';
 import { AuthorizationPort } from '../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random, sha256, storableDeep, type ErrorCode } from '../common';
 import { SessionService } from '../sessions/sessions.module';
-import { ConnectorRegistry, isDocumentCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
+import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
 import { mapIdentity } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
 import type { LoginTransactionEntity } from './login-transaction.entity';
@@ -112,6 +112,51 @@ export class UpstreamAnswers {
     const tx = binding ? await this.transactions.claimAnswer({ id }, providerId, sha256(binding)) : undefined;
     if (!tx) throw await this.refuse({ id }, providerId, binding, 'claim');
     return this.complete(tx, e.connector, e.name, input);
+  }
+
+  /**
+   * An answer nobody asked for (SAML IdP-initiated SSO, issue 9 item 2): only at an `answer`
+   * endpoint of a connector that accepts them (the provider file allows it), validated exactly as
+   * strictly, mapped, linked and authorized for the provider's landing client; then a broker
+   * session starts and the browser goes to the client's third-party-initiated login (OIDC Core
+   * §4), so the app asks for a code itself: an unsolicited code is never issued.
+   * @returns the new session's cookie value and where to send the browser.
+   * @throws BrokerError `login.transaction_unknown` when the connector takes no unsolicited answers,
+   *   the connector's codes, `authorization.denied`.
+   */
+  async unsolicited(e: ResolvedEndpoint, input: UpstreamInput): Promise<{ cookie: string; next: string }> {
+    const connector = e.connector;
+    const client = (connector as { idpInitiatedClient?: () => string | undefined }).idpInitiatedClient?.();
+    const provider = this.settings.providers.get(connector.providerId);
+    if (e.spec.role !== 'answer' || !isIdpInitiatedCapable(connector) || !provider) {
+      throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
+    }
+    const base = { providerId: provider.id, clientId: client };
+    try {
+      // Refused by the connector (saml.unsolicited_refused) unless the provider file allows it.
+      const assertion = await connector.completeUnsolicited(e.name, input);
+      if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
+      const identity = mapIdentity(assertion, { trust: provider.trust });
+      const resolved = await this.linking.resolve(identity, provider.linking.policy);
+      const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
+      if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
+      const { session, cookie } = await this.sessions.create(
+        storableDeep({
+          principalId: resolved.principalId,
+          providerId: provider.id,
+          groups: identity.groups,
+          upstreamSessionId: identity.authn.upstreamSessionId,
+          upstreamSubject: identity.subject,
+          authTime: identity.authn.authTime ? Math.floor(identity.authn.authTime.getTime() / 1000) : undefined,
+          acr: identity.authn.acr,
+        }),
+      );
+      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', principalId: resolved.principalId, details: { issuer: assertion.issuer, initiatedBy: 'idp', sid: session.sid } });
+      return { cookie, next: `${this.settings.issuer}/login/initiate?client_id=${encodeURIComponent(client)}` };
+    } catch (err) {
+      if (err instanceof BrokerError) await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: err.code, details: { detail: err.detail, initiatedBy: 'idp' } });
+      throw err;
+    }
   }
 
   /**

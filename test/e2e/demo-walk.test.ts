@@ -68,6 +68,11 @@ afterAll(async () => {
   if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
+/** The demo has two providers (demo-idp, demo-saml): the chooser asks which one; the walk takes the OIDC one. */
+async function chooseDemoIdp(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Demo IdP', exact: true }).click();
+}
+
 /** What the user reads on the page. */
 const text = (page: Page) => page.locator('body').innerText();
 
@@ -94,6 +99,7 @@ describe('the demo walk in Chromium', () => {
     expect(page.url()).toBe(`${issuer}/demo/`);
     expect(await text(page)).toContain('Sign in through Tessera');
     await page.getByText('Sign in through Tessera').click();
+    await chooseDemoIdp(page);
     await page.waitForSelector('input[name=username]');
     await page.fill('input[name=username]', 'alice');
     await page.fill('input[name=password]', 'alice-password');
@@ -230,6 +236,7 @@ describe('the demo opened on another host than the issuer’s', () => {
       await page.goto(`http://127.0.0.1:${port}/demo/`);
       expect(page.url()).toBe(`${issuer}/demo/`);
       await page.getByText('Sign in through Tessera').click();
+      await chooseDemoIdp(page);
       await page.waitForSelector('input[name=username]');
       await page.fill('input[name=username]', 'bob');
       await page.fill('input[name=password]', 'bob-password');
@@ -264,6 +271,7 @@ describe('single sign-on and logout across the two demo apps', () => {
   it('signs carol in at /demo; the page shows the Tessera session (sid) and links to /demo2 and the account page', async () => {
     await page.goto(`${issuer}/demo/`);
     await page.getByText('Sign in through Tessera').click();
+    await chooseDemoIdp(page);
     await page.waitForSelector('input[name=username]');
     await page.fill('input[name=username]', 'carol');
     await page.fill('input[name=password]', 'carol-password');

@@ -34,8 +34,9 @@ const BASE_TABLE: Record<string, Row> = {
   login: { ...INFRA, config: 'types', connectors: 'any', identity: 'any', linking: 'any', authorization: 'port', sessions: 'any' },
   issuer: { ...INFRA, config: 'types', login: 'any', tokens: 'any', sessions: 'any', authorization: 'port', linking: 'port' },
   // `../migrations`: files outside src/ are modules named by their first folder.
-  // authorization: `tessera policies validate` and `tessera authz explain` (issue 11 item 9); tokens: `tessera keys rotate`.
-  cli: { ...INFRA, config: 'any', '../migrations': 'any', authorization: 'any', tokens: 'any' },
+  // authorization: `tessera policies validate` and `tessera authz explain` (issue 11 item 9); tokens: `tessera keys rotate`;
+  // connectors + identity: `tessera inspect saml` and `tessera providers import-metadata` (issue 9 items 4, 7).
+  cli: { ...INFRA, config: 'any', '../migrations': 'any', authorization: 'any', tokens: 'any', connectors: 'any', identity: 'any' },
 };
 
 /**

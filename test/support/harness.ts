@@ -105,6 +105,8 @@ export interface HarnessOptions {
   upstreamBackchannelLogout?: boolean;
   /** Continue RP-initiated logout at the main upstream IdP (`oidc.upstreamLogout: true`, its return URI registered there). */
   upstreamLogout?: boolean;
+  /** More provider files as written (e.g. SAML providers), by provider id; secrets via `env`. */
+  extraProviderFiles?: Record<string, string>;
 }
 
 /** The lines of an OIDC providers/<id>.yaml as an operator writes it. */
@@ -183,6 +185,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const p of opts.extraProviders ?? []) {
     writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains }));
   }
+  for (const [id, yaml] of Object.entries(opts.extraProviderFiles ?? {})) writeFileSync(join(dir, 'providers', `${id}.yaml`), yaml);
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;

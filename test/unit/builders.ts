@@ -2,7 +2,7 @@
  * Plain-object builders for the unit tests of pure functions (DESIGN.md §10). Each returns a
  * fresh value with sensible defaults; pass overrides for the fields a row cares about.
  */
-import type { ClientConfig, ProviderConfig } from '../../src/config/types';
+import type { ClientConfig, ProviderConfig, ProviderConfigOf } from '../../src/config/types';
 import type { IssuerSettings } from '../../src/issuer/issuer.module';
 import type { UpstreamAssertion } from '../../src/identity/types';
 
@@ -46,7 +46,7 @@ export function clientMap(...clients: ClientConfig[]): ReadonlyMap<string, Clien
 }
 
 /** An OIDC provider `id` with the given home-realm domains. */
-export function providerConfig(id: string, homeRealmDomains: string[] = [], overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+export function providerConfig(id: string, homeRealmDomains: string[] = [], overrides: Partial<ProviderConfigOf<'oidc'>> = {}): ProviderConfig {
   return {
     id,
     file: `/config/providers/${id}.yaml`,

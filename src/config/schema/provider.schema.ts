@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import type { LinkingPolicy, Protocol, ProtocolSettings, ProviderConfig } from '../types';
 import { OIDC_SCHEMA } from './oidc.schema';
+import { SAML_SCHEMA } from './saml.schema';
 import type { ProtocolSchema } from './protocol-schema';
 import { FieldProblems, type FieldProblem } from './problems';
 import { IsList } from './list';
@@ -26,7 +27,7 @@ type KnownProtocol = (typeof KNOWN_PROTOCOLS)[number];
  * schema file and one entry here.
  */
 
-export const PROTOCOL_SCHEMAS: { [P in Protocol]: ProtocolSchema<P, any> } = { oidc: OIDC_SCHEMA };
+export const PROTOCOL_SCHEMAS: { [P in Protocol]: ProtocolSchema<P, any> } = { oidc: OIDC_SCHEMA, saml: SAML_SCHEMA };
 
 /** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
 export const PROVIDER_SECRET_FIELDS: ReadonlySet<string> = new Set(
@@ -39,6 +40,8 @@ export { DEFAULT_PROVIDER_SCOPES } from './oidc.schema';
 export class SubjectDto {
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) claim?: string;
   @IsOptional() @IsIn(['nameId'], oneOf(['nameId'])) from?: 'nameId';
+  /** SAML: the subject is this attribute's single value instead of the NameID. */
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) attribute?: string;
 }
 
 /** The `trust:` block. */
@@ -115,6 +118,9 @@ export function buildProvider(
   if (dto.subject?.claim !== undefined && dto.subject.from !== undefined) {
     problems.add('subject', 'set either claim or from, not both');
   }
+  if (dto.subject?.attribute !== undefined && (dto.protocol !== 'saml' || dto.subject.from !== undefined || dto.subject.claim !== undefined)) {
+    problems.add('subject.attribute', 'applies to SAML providers only, alone (not with from or claim)');
+  }
   const block = schema ? plain[schema.protocol] : undefined;
   const settings = schema && isMapping(block) && !problems.has(schema.protocol) ? buildSettings(schema, block, problems) : undefined;
   checkDomains(dto.trust?.domains, 'trust.domains', problems);
@@ -133,6 +139,8 @@ export function buildProvider(
     [schema.protocol]: settings,
     subject: dto.subject?.claim
       ? { claim: dto.subject.claim }
+      : dto.subject?.attribute
+        ? { attribute: dto.subject.attribute }
       : dto.protocol === 'saml'
         ? { from: 'nameId' }
         : { claim: 'sub' },
@@ -145,7 +153,7 @@ export function buildProvider(
       ...(dto.linking?.onConflict ? { onConflict: dto.linking.onConflict } : {}),
     },
     homeRealm: { domains: lower(dto.homeRealm?.domains) },
-  } as ProviderConfig;
+  } as unknown as ProviderConfig;
   return { item, problems: [] };
 }
 

@@ -100,7 +100,7 @@ describe('oauthErrorFor: codes used in src/ outside ErrorCodes are registered (D
  * smuggled in with a cast, and only a reader of stored codes gets `server_error`, explicitly.
  */
 describe('unregistered codes: no silent fallback (DESIGN.md §7)', () => {
-  const UNKNOWN = ['something.else', '', 'xclient.unknown', 'client.unknown_extra', 'saml.signature_invalid', 'toString', '__proto__', 'constructor'];
+  const UNKNOWN = ['something.else', '', 'xclient.unknown', 'client.unknown_extra', 'saml.not_a_code', 'toString', '__proto__', 'constructor'];
 
   it.each(UNKNOWN.map((c) => [c] as const))('isErrorCode(%j) is false (exact, own-property lookup)', (code) => {
     expect(isErrorCode(code)).toBe(false);

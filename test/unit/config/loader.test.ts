@@ -1,6 +1,8 @@
 import { join, relative } from 'node:path';
 import { symlinkSync } from 'node:fs';
 import { ConfigError, loadClients, loadConfig, loadProviders } from '../../../src/config';
+import { notHereReason } from '../../../src/config/env-refs';
+import { PROVIDER_SECRET_FIELDS } from '../../../src/config/schema/provider.schema';
 import { FIXTURE_ENV, removeTrees, VALID_CLIENT, VALID_PROVIDER, writeTree } from './fixtures';
 
 afterAll(removeTrees);
@@ -127,7 +129,7 @@ describe('loadConfig', () => {
 
   it('refuses to start with ${ENV} outside a secret field (issue 6 #10)', () => {
     const root = writeTree({ 'providers/acme.yaml': VALID_PROVIDER.replace('ACME Corp (Okta)', '${ACME_SECRET}'), 'clients/payroll.yaml': VALID_CLIENT });
-    expect(() => loadConfig(FIXTURE_ENV, root)).toThrow(`${join('providers', 'acme.yaml')}: displayName: \${ENV} references are allowed only in secret fields: oidc.clientSecret`);
+    expect(() => loadConfig(FIXTURE_ENV, root)).toThrow(`${join('providers', 'acme.yaml')}: displayName: ${notHereReason(PROVIDER_SECRET_FIELDS)}`);
   });
 
   it('refuses to start without any provider', () => {

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { loadProviders } from '../../../src/config';
+import { notHereReason } from '../../../src/config/env-refs';
+import { PROVIDER_SECRET_FIELDS } from '../../../src/config/schema/provider.schema';
 import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures';
+import type { ProviderConfigOf } from '../../../src/config/types';
 
 afterAll(removeTrees);
 
-const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret';
+const NOT_HERE = notHereReason(PROVIDER_SECRET_FIELDS);
 const SINGLE_LABEL = 'must have at least two labels, such as acme.example: no email address is at a single-label domain';
 
 /** Loads one providers/acme.yaml with `content`; returns the problems as "field: reason" lines. */
@@ -76,7 +79,7 @@ homeRealm: { domains: [acme.example, corp.acme.example] }
       linking: { policy: 'none' },
       homeRealm: { domains: ['acme.example', 'corp.acme.example'] },
     });
-    expect(items.get('google')?.oidc?.clientSecret).toBeUndefined();
+    expect((items.get('google') as ProviderConfigOf<'oidc'> | undefined)?.oidc?.clientSecret).toBeUndefined();
   });
 });
 
@@ -130,8 +133,10 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['bad linking policy', VALID_PROVIDER + 'linking: { policy: trust-me }\n', undefined, ['linking.policy: must be one of: none, email, user-confirmed, admin-bound']],
     ['a linking policy not implemented yet (deny by default: it would fail every first login)', VALID_PROVIDER + 'linking: { policy: email }\n', undefined, ['linking.policy: email linking is not implemented yet; only none is available']],
     ['onConflict, which only email linking uses', VALID_PROVIDER + 'linking: { policy: none, onConflict: user-confirmed }\n', undefined, ['linking.onConflict: is not implemented yet (it applies to email linking)']],
-    ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml', 'protocol: saml connector is not implemented yet']],
-    ['saml is refused until its connector exists', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml }\n', undefined, ['protocol: saml connector is not implemented yet']],
+    ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml']],
+    ['saml with two IdP sources', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml, metadataUrl: "https://idp.example/md" }\n', undefined, ['saml: set only one of metadataFile, metadataUrl, ssoUrl']],
+    ['saml clock skew above 5 minutes (B03)', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml, clockSkewSeconds: 301 }\n', undefined, ['saml.clockSkewSeconds: must be a whole number of seconds between 0 and 300']],
+    ['saml subject attribute on an oidc provider', VALID_PROVIDER + 'subject: { attribute: mail }\n', undefined, ['subject.attribute: applies to SAML providers only, alone (not with from or claim)']],
     [
       'several problems in one file are all reported',
       'displayName: 3\nprotocol: oidc\noidc:\n  issuer: ftp://x\n  clientId: c\n  clientSecret: plain\n  extra: 1\n',
