@@ -141,7 +141,7 @@ export class UpstreamAnswers {
       if (!connector || !provider) throw new BrokerError(ErrorCodes.providerUnknown, `provider ${tx.providerId} is no longer configured`);
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
-      const identity = mapIdentity(assertion, { trust: provider.trust });
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping });
       const resolved = await this.linking.resolve(identity, provider.linking.policy);
       await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind });
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });

@@ -22,7 +22,7 @@ const INFRA: Row = { common: 'any', database: 'any', audit: 'port' };
 
 const BASE_TABLE: Record<string, Row> = {
   common: {},
-  config: { common: 'any' },
+  config: { common: 'any', identity: 'any' }, // identity: compiling CEL mappings at load (issue 10)
   database: { common: 'any' },
   audit: { common: 'any', database: 'any' },
   identity: { common: 'any' },
