@@ -3,6 +3,10 @@ import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { LinkingModule } from '../linking/linking.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { LoginModule } from '../login/login.module';
+import { AdminLinksController } from './admin-links.controller';
+import { AdminPrincipalsController } from './admin-principals.controller';
+import { AdminTracesController } from './admin-traces.controller';
 import { AdminFallbackController, AdminSessionsController } from './admin-sessions.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 import { mountAdminDocs } from './openapi';
@@ -15,9 +19,9 @@ import { mountAdminDocs } from './openapi';
  * documentation exists. Exports nothing.
  */
 @Module({
-  imports: [SessionsModule, AuditModule, LinkingModule],
+  imports: [SessionsModule, AuditModule, LinkingModule, LoginModule],
   // The fallback answers every other /admin path: it must come last.
-  controllers: [AdminSessionsController, AdminFallbackController],
+  controllers: [AdminSessionsController, AdminPrincipalsController, AdminLinksController, AdminTracesController, AdminFallbackController],
   providers: [AdminTokenGuard],
 })
 export class AdminModule implements OnModuleInit {
