@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { BrokerError, Clock, Random, isUuid } from '../common';
 import { FederatedIdentityEntity, PrincipalEntity } from './entities';
 import { LinkLedgerEntity, PendingLinkEntity } from './link-entities';
@@ -128,9 +128,10 @@ export class LinkAdmin {
    * @throws BrokerError `admin.not_found` (unknown or already decided link, unknown principal).
    */
   async approve(id: string, target: { principalId: string } | { create: true }, adminId: string): Promise<PendingLinkView> {
-    return this.decide(id, adminId, async (row) => {
+    return this.decide(id, adminId, async (row, m) => {
       if ('principalId' in target) {
-        const p = isUuid(target.principalId) ? await this.dataSource.getRepository(PrincipalEntity).findOneBy({ id: target.principalId }) : null;
+        // Inside the decision's transaction (the embedded database runs one at a time).
+        const p = isUuid(target.principalId) ? await m.getRepository(PrincipalEntity).findOneBy({ id: target.principalId }) : null;
         if (!p) throw new BrokerError('admin.not_found', 'no such principal');
         return { state: 'approved', boundPrincipalId: p.id, createPrincipal: false };
       }
@@ -143,13 +144,13 @@ export class LinkAdmin {
     return this.decide(id, adminId, async () => ({ state: 'rejected', boundPrincipalId: null, createPrincipal: false }));
   }
 
-  private async decide(id: string, adminId: string, change: (row: PendingLinkEntity) => Promise<Pick<PendingLinkEntity, 'state' | 'boundPrincipalId' | 'createPrincipal'>>): Promise<PendingLinkView> {
+  private async decide(id: string, adminId: string, change: (row: PendingLinkEntity, m: EntityManager) => Promise<Pick<PendingLinkEntity, 'state' | 'boundPrincipalId' | 'createPrincipal'>>): Promise<PendingLinkView> {
     if (!isUuid(id)) throw new BrokerError('admin.not_found', 'no such pending link');
     return this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(PendingLinkEntity);
       const row = await repo.findOne({ where: { id, state: 'pending' }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new BrokerError('admin.not_found', 'no such pending link waiting for a decision');
-      const values = { ...(await change(row)), decidedBy: adminId, decidedAt: this.clock.now() };
+      const values = { ...(await change(row, m)), decidedBy: adminId, decidedAt: this.clock.now() };
       await repo.update({ id }, values);
       return pendingView({ ...row, ...values });
     });
