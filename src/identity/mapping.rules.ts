@@ -73,7 +73,7 @@ export function compileMapping(spec: MappingSpec, defaultPreset: PresetName): { 
       overridden.push(field as CanonicalField);
     }
   }
-  if (overridden.includes('email') && !overridden.includes('emailVerified')) sources.emailVerified = 'assertion.attributes["\\u0000absent"]';
+  if (overridden.includes('email') && !overridden.includes('emailVerified')) sources.emailVerified = '[]';
   const fields: Partial<Record<CanonicalField, CompiledExpression>> = {};
   for (const field of Object.keys(CANONICAL_FIELDS) as CanonicalField[]) {
     const compiled = compileAt(sources[field], overridden.includes(field) ? `mapping.${field}` : `preset ${presetName} ${field}`, problems);
@@ -164,7 +164,7 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
       trace?.steps.push({ field: name, outcome: 'cardinality', count: values.length });
       throw new BrokerError('mapping.cardinality', `${name}: ${values.length} distinct values for a single-valued field`);
     }
-    trace?.steps.push({ field: name, outcome: values.length === 0 ? 'absent' : 'mapped', count: values.length });
+    trace?.steps.push(values.length === 0 ? { field: name, outcome: 'absent' } : { field: name, outcome: 'mapped', count: 1 });
     return values[0];
   };
   const f = mapping.fields;

@@ -27,9 +27,12 @@ export type CanonicalField = keyof typeof CANONICAL_FIELDS;
 export const PRESET_NAMES = ['generic-oidc', 'generic-saml', 'entra', 'adfs', 'okta', 'google', 'shibboleth', 'keycloak'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-/** The values of the first of `names` that was sent, else absent (CEL). */
+/**
+ * The values of the first of `names` that was sent, else `[]` (no value: the field is absent).
+ * Guarded with `in`, so a missing attribute costs no CEL error (errors are slow to build).
+ */
 function firstOf(...names: string[]): string {
-  return names.reduceRight<string>((rest, n) => `(${JSON.stringify(n)} in assertion.attributes ? assertion.attributes[${JSON.stringify(n)}] : ${rest})`, 'assertion.attributes["\u0000absent"]');
+  return names.reduceRight<string>((rest, n) => `(${JSON.stringify(n)} in assertion.attributes ? assertion.attributes[${JSON.stringify(n)}] : ${rest})`, '[]');
 }
 
 const lowered = (src: string): string => `${src}.map(v, v.lowerAscii())`;
@@ -46,20 +49,20 @@ const SAML_ASSURANCE = `
   has(assertion.authn.acr) && assertion.authn.acr in ["https://refeds.org/profile/mfa", "http://schemas.microsoft.com/claims/multipleauthn", "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract", "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken"] ? "aal2" : "aal1"`;
 
 const GENERIC_OIDC: Record<CanonicalField, string> = {
-  email: 'assertion.attributes["email"]',
-  emailVerified: 'assertion.attributes["email_verified"]',
-  name: 'assertion.attributes["name"]',
-  givenName: 'assertion.attributes["given_name"]',
-  familyName: 'assertion.attributes["family_name"]',
-  preferredUsername: 'assertion.attributes["preferred_username"]',
-  groups: 'assertion.attributes["groups"]',
+  email: firstOf('email'),
+  emailVerified: firstOf('email_verified'),
+  name: firstOf('name'),
+  givenName: firstOf('given_name'),
+  familyName: firstOf('family_name'),
+  preferredUsername: firstOf('preferred_username'),
+  groups: firstOf('groups'),
   assurance: OIDC_ASSURANCE,
 };
 
 /** SAML attributes under their common names: OASIS X.500/LDAP OIDs (urn:oid:…), then friendly names. */
 const GENERIC_SAML: Record<CanonicalField, string> = {
   email: firstOf('urn:oid:0.9.2342.19200300.100.1.3', 'mail', 'email', 'emailAddress'),
-  emailVerified: 'assertion.attributes["email_verified"]',
+  emailVerified: firstOf('email_verified'),
   name: firstOf('urn:oid:2.16.840.1.113730.3.1.241', 'displayName', 'cn', 'name'),
   givenName: firstOf('urn:oid:2.5.4.42', 'givenName', 'firstName'),
   familyName: firstOf('urn:oid:2.5.4.4', 'sn', 'surname', 'lastName'),
