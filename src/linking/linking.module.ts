@@ -18,5 +18,5 @@ export const LINKING_ENTITIES = [PrincipalEntity, FederatedIdentityEntity, Pendi
 
 export { LinkingService, type ResolvedPrincipal, type PendingResolution, type LinkingSettings } from './linking.service';
 export { LinkAdmin, type PrincipalView, type PendingLinkView, type LedgerView } from './link-admin.service';
-export { PrincipalClaimsReader, type PrincipalClaims } from './principal-claims.reader';
+export { PrincipalClaimsReader, type PrincipalClaims, type PrincipalLinks } from './principal-claims.reader';
 export { decideLink, type LinkDecision, type LinkFacts, type LinkPolicy } from './decide.rules';

@@ -20,8 +20,3 @@ export function pendingLinkPageHtml(outcome: Extract<LoginOutcome, { kind: 'pend
     `<h1>Confirm your account</h1><p>An account already exists for this identity. To link them, sign in again with the provider you used before, in this browser.</p>${ref}`,
   );
 }
-
-/** The text of a failed login's reference, for error pages (issue 10 item 7). */
-export function traceReference(traceId: string | undefined): string {
-  return traceId ? `Reference: ${traceId}` : '';
-}

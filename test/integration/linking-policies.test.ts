@@ -9,7 +9,7 @@ import { migrations } from '../../migrations';
 import { BrokerError, CryptoRandom, FixedClock } from '../../src/common';
 import { openDatabase, runMigrations, type OpenDatabase } from '../../src/database';
 import type { CanonicalIdentity } from '../../src/identity/identity.module';
-import { LINKING_ENTITIES, LinkAdmin, LinkingService, type LinkingSettings } from '../../src/linking/linking.module';
+import { LINKING_ENTITIES, LinkAdmin, LinkingService, PrincipalClaimsReader, type LinkingSettings } from '../../src/linking/linking.module';
 import { freshDatabase, type TestDatabase } from '../support/database';
 
 const backends: Array<'pglite' | 'postgresql'> = process.env.DATABASE_URL ? ['pglite', 'postgresql'] : ['pglite'];
@@ -126,5 +126,15 @@ describe.each(backends)('linking policies on %s (issue 10 items 8–12)', (backe
     expect(await codeOf(linking.resolve(i, { policy: 'email', onConflict: 'reject' }))).toBe('linking.email_conflict');
     expect((await q(`SELECT count(*)::int AS n FROM federated_identities WHERE subject = $1`, [i.subject]))[0].n).toBe(0);
     expect((await q(`SELECT count(*)::int AS n FROM link_ledger WHERE subject = $1`, [i.subject]))[0].n).toBe(0);
+  });
+
+  it('issue 10 (authorization input): the port reads linked providers and link state of a principal', async () => {
+    const home = await linking.resolve(identity({ providerId: 'home', email: 'authz@example.test' }), 'none');
+    await linking.resolve(identity({ providerId: 'partner4', email: 'authz@example.test' }), 'email');
+    const reader = new PrincipalClaimsReader(db.dataSource);
+    expect(await reader.linksOf(home.principalId)).toEqual({ linkedProviders: ['home', 'partner4'], linkState: 'linked' });
+    await linking.resolveLogin(identity({ providerId: 'partner5', email: 'authz@example.test' }), { policy: 'user-confirmed' });
+    expect(await reader.linksOf(home.principalId)).toEqual({ linkedProviders: ['home', 'partner4'], linkState: 'pending' });
+    expect(await reader.linksOf('00000000-0000-4000-8000-000000000000')).toBeUndefined();
   });
 });

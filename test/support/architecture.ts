@@ -59,7 +59,7 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
   audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
   authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest'],
-  linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'LinkingModule'],
+  linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'PrincipalLinks', 'LinkingModule'],
 };
 
 /** The whole configuration (with the KEK): only `config/`, `cli/` and the composition root may name it. */
