@@ -6,6 +6,10 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AdminBindingsController } from './admin-bindings.controller';
 import { AdminRolesController } from './admin-roles.controller';
+import { LoginModule } from '../login/login.module';
+import { AdminLinksController } from './admin-links.controller';
+import { AdminPrincipalsController } from './admin-principals.controller';
+import { AdminTracesController } from './admin-traces.controller';
 import { AdminFallbackController, AdminSessionsController } from './admin-sessions.controller';
 import { AdminTokenGuard } from './admin-token.guard';
 import { mountAdminDocs } from './openapi';
@@ -18,9 +22,9 @@ import { mountAdminDocs } from './openapi';
  * documentation exists. Exports nothing.
  */
 @Module({
-  imports: [SessionsModule, AuditModule, LinkingModule, TokensModule],
+  imports: [SessionsModule, AuditModule, LinkingModule, TokensModule, LoginModule],
   // The fallback answers every other /admin path: it must come last.
-  controllers: [AdminSessionsController, AdminRolesController, AdminBindingsController, AdminFallbackController],
+  controllers: [AdminSessionsController, AdminRolesController, AdminBindingsController, AdminPrincipalsController, AdminLinksController, AdminTracesController, AdminFallbackController],
   providers: [AdminTokenGuard],
 })
 export class AdminModule implements OnModuleInit {

@@ -139,8 +139,14 @@ export const ERROR_REGISTRY = {
 
   // Identity mapping and linking (DESIGN.md §1 steps 5–6).
   'mapping.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the IdP sent no usable subject' },
-  'linking.policy_unsupported': { oauth: 'access_denied', status: 400, summary: "the provider's linking policy is not implemented yet" },
-  'linking.decision_unsupported': { oauth: 'access_denied', status: 400, summary: 'the linking decision has a kind the service cannot apply yet' },
+  'mapping.cardinality': { oauth: 'access_denied', status: 400, summary: 'a single-valued field got two or more distinct upstream values (B08)' },
+  'mapping.expression_failed': { oauth: 'access_denied', status: 400, summary: "a mapping expression failed on this assertion (detail and trace name the field)" },
+  'mapping.condition_failed': { oauth: 'access_denied', status: 403, summary: "the provider's condition did not hold for this assertion" },
+  'linking.email_conflict': { oauth: 'access_denied', status: 403, summary: 'email linking found a conflict (several principals, or one with another identity of this provider) and onConflict is reject' },
+  'linking.pending_admin': { oauth: 'access_denied', status: 403, summary: 'the identity waits for an administrator to approve its link' },
+  'linking.pending_user': { oauth: 'access_denied', status: 403, summary: 'the identity waits for the user to confirm the link by signing in to the existing account' },
+  'linking.rejected': { oauth: 'access_denied', status: 403, summary: 'an administrator rejected linking this identity' },
+  'linking.drift_quarantined': { oauth: 'access_denied', status: 403, summary: 'the identity changed in a way that needs review (email change, or a new subject for a linked email); quarantined as a pending link (B16, B17)' },
 
   // The authorization module's decision (DESIGN.md §1 step 7).
   'authorization.denied': { oauth: 'access_denied', status: 403, summary: 'the authorization module refused this principal access to the app' },

@@ -4,7 +4,9 @@
  * outside config/ parses YAML or reads process.env.
  */
 
-/** Linking policies (DESIGN.md §1 step 6). Only `none` is implemented in the walking skeleton. */
+import type { CompiledMapping } from '../identity/identity.module';
+
+/** Linking policies (DESIGN.md §1 step 6, issue 10 item 8). */
 export type LinkingPolicy = 'none' | 'email' | 'user-confirmed' | 'admin-bound';
 
 /** Upstream OpenID Connect settings of a provider (`oidc:` block of providers/<id>.yaml). */
@@ -109,8 +111,18 @@ export interface ProviderCommon {
     emailVerified: 'asserted' | 'always' | 'never';
     domains: string[];
   };
-  linking: { policy: LinkingPolicy; onConflict?: LinkingPolicy };
+  /**
+   * Linking (issue 10 item 8): the policy; for `email`, what a conflict does (default reject);
+   * for `user-confirmed`, whether the user may decline and get a new principal (default false).
+   */
+  linking: { policy: LinkingPolicy; onConflict?: 'reject' | 'user-confirmed' | 'create'; allowDecline?: boolean };
   homeRealm: { domains: string[] };
+  /** The compiled CEL mapping: preset, overrides, declared attributes, condition (issue 10 item 1). Absent (hand-built configs) = the generic-oidc preset. */
+  mapping?: CompiledMapping;
+  /** Profile sync: `always` (every login of the primary identity) or `first-login` (issue 10 item 12). Absent = always. */
+  sync?: 'always' | 'first-login';
+  /** Upstream acr value to request per canonical level when an app asks for one (B43). */
+  acrValues?: Partial<Record<'aal1' | 'aal2' | 'aal3', string>>;
 }
 
 /** A provider of protocol `P`: the common fields, `protocol: P`, and its settings under the key `P` (`oidc:`). */

@@ -44,3 +44,15 @@ export function normalizeEmail(raw: string | undefined): string | undefined {
 export function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1);
 }
+
+/**
+ * The one email comparison rule (bugs-log B14): two addresses are the same when their keys are
+ * equal. The key is the normalized address ({@link normalizeEmail}: trimmed, domain lower-case
+ * ASCII) with the local part lower-cased too, since providers change its case at will. Stored
+ * values keep the local part as sent; only comparisons (linking by email, drift, profile sync)
+ * use the key, and the database index is on lower(email), the same key.
+ * @param email a normalized address.
+ */
+export function emailKey(email: string): string {
+  return email.toLowerCase();
+}

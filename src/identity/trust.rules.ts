@@ -23,8 +23,9 @@ export interface TrustSettings {
  * - No usable email → false. The email is normalized again (`normalizeEmail`, idempotent for
  *   extracted drafts), so a mapping cannot slip an address past the addr-spec rules either.
  * - `never` → false: this IdP's word is not taken at all, even an explicit "true".
- * - The IdP's word, when it sent exactly one value: "true" → true, anything else → false
- *   (OIDC Core §5.1 `email_verified` is a boolean; "TRUE" or "1" are not it). Several values are
+ * - The IdP's word, when it sent exactly one value: "true" (or boolean true) → true, "false" →
+ *   false, anything else → 'unknown' (OIDC Core §5.1 `email_verified` is a boolean; "TRUE" or
+ *   "1" are not it, and are no word either way, issue 10 item 3). Several values are
  *   not a clear word and never verify. An explicit "false" stays false even under `always`
  *   (DESIGN.md §4, bugs-log B10).
  * - No word: `asserted` → 'unknown', `always` → true (the admin vouches for this IdP, B10(b)).
@@ -55,6 +56,8 @@ function verdict(email: string, said: readonly string[], trust: TrustSettings): 
   // Exactly one value, or the IdP said nothing clear: several values never verify.
   const words = said.filter((v) => typeof v === 'string' && v !== '');
   const word = words.length === 0 ? undefined : words.length === 1 ? words[0] : 'false';
-  const v: boolean | 'unknown' = word !== undefined ? word === 'true' : trust.emailVerified === 'always' ? true : 'unknown';
+  // Booleans and "true"/"false" are read; any other word is no clear word: 'unknown' (issue 10 item 3).
+  const v: boolean | 'unknown' =
+    word === 'true' ? true : word === 'false' ? false : word !== undefined ? 'unknown' : trust.emailVerified === 'always' ? true : 'unknown';
   return v === true && !trust.domains.includes(emailDomain(email)) ? false : v;
 }

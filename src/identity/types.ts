@@ -48,7 +48,35 @@ export interface CanonicalIdentity {
   /** Namespaced `<providerId>:<group>`. */
   groups: string[];
   attributes: Record<string, unknown>;
+  /** Declared extras the authorization module may read (`visibleToAuthorization: true`). */
+  authorizationAttributes?: readonly string[];
+  /**
+   * Authentication assurance on the canonical scale (NIST SP 800-63B), from acr/amr/
+   * AuthnContextClassRef; always set by `mapIdentity` (absent only in hand-built values = aal1).
+   */
+  assurance?: Assurance;
   authn: AuthnFacts;
+}
+
+/** Authenticator assurance levels (NIST SP 800-63B §4), the one canonical scale of `acr`. */
+export type Assurance = 'aal1' | 'aal2' | 'aal3';
+
+/** The ordering of {@link Assurance} levels. */
+export const ASSURANCE_RANK: Readonly<Record<Assurance, number>> = { aal1: 1, aal2: 2, aal3: 3 };
+
+/**
+ * The redacted record of one mapping (issue 10 item 7): attribute names and value counts, each
+ * field's outcome, the condition. Never a value.
+ */
+export interface MappingTrace {
+  /** Attribute name → number of values sent. */
+  attributes: Record<string, number>;
+  preset?: string;
+  steps: Array<{ field: string; outcome: 'mapped' | 'absent' | 'cardinality' | 'dropped'; count?: number; reason?: string }>;
+  condition?: 'held' | 'failed' | 'error';
+  emailVerified?: boolean | 'unknown';
+  assurance?: Assurance;
+  error?: string;
 }
 
 /**

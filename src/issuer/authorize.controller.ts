@@ -2,7 +2,7 @@ import { All, Body, Controller, Get, Headers, Inject, Post, Query, Req, Res } fr
 import type { Request, Response } from 'express';
 import { AuditSink } from '../audit/audit.module';
 import { BrokerError, ErrorCodes, Random, errorPageHtml, htmlPage, escapeHtml, refuseMethod } from '../common';
-import { LoginService, clearBinding, cookieReader, sendStep, setBinding, type FinishedLogin, type LoginGrant } from '../login/login.module';
+import { LoginService, clearBinding, cookieReader, sendStep, setBinding, pendingLinkPageHtml, type FinishedLogin, type LoginGrant } from '../login/login.module';
 import { SessionService, readSessionCookie, setSessionCookie } from '../sessions/sessions.module';
 import { AuthorizationCodes } from './authorization-codes.service';
 import { ClientRegistry } from './client-registry';
@@ -127,7 +127,7 @@ export class AuthorizeController {
         res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, outcome.oauthError, outcome.code));
         return;
       case 'pending':
-        res.type('html').send(htmlPage('Almost there', `<h1>Almost there</h1><p>${escapeHtml(outcome.waitingFor === 'admin' ? 'An administrator must approve linking this account.' : 'Confirm linking this account to continue.')}</p>`));
+        res.type('html').send(pendingLinkPageHtml(outcome));
         return;
       case 'granted': {
         const grant = outcome.grant.sessionId ? outcome.grant : await this.startSession(req, res, outcome.grant);

@@ -16,6 +16,17 @@ export interface PrincipalClaims extends ProfileValues {
 }
 
 /**
+ * What linking knows about a principal, for the authorization module's input (issue 10: linked
+ * providers and link state next to the login's canonical groups, assurance and visible attributes).
+ */
+export interface PrincipalLinks {
+  /** Provider ids of the principal's federated identities, sorted, each once. */
+  linkedProviders: string[];
+  /** `linked`, or `pending` when an identity waits for review with this principal as candidate. */
+  linkState: 'linked' | 'pending';
+}
+
+/**
  * Reads principal claims for the issuer (ID token and userinfo, DESIGN.md §1 step 8). Read only:
  * it never writes and never consults an upstream IdP; the profile is what the principal's primary
  * identity last brought (see LinkingService).
@@ -43,5 +54,21 @@ export class PrincipalClaimsReader {
       updatedAt: p.updatedAt,
     };
   }
-}
 
+  /**
+   * The principal's linked providers and link state (read only).
+   * @returns undefined when there is no such principal.
+   */
+  async linksOf(principalId: string): Promise<PrincipalLinks | undefined> {
+    if (!isUuid(principalId)) return undefined;
+    const rows: Array<{ providers: string[] | null; pending: boolean; found: boolean }> = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM principals WHERE id = $1) AS found,
+              (SELECT array_agg(DISTINCT provider_id ORDER BY provider_id) FROM federated_identities WHERE principal_id = $1) AS providers,
+              EXISTS (SELECT 1 FROM pending_links WHERE candidate_principal_id = $1 AND state = 'pending') AS pending`,
+      [principalId],
+    );
+    const r = rows[0];
+    if (!r?.found) return undefined;
+    return { linkedProviders: r.providers ?? [], linkState: r.pending ? 'pending' : 'linked' };
+  }
+}

@@ -10,9 +10,10 @@ import { LoginService } from './login.service';
 import { UpstreamAnswers } from './upstream-answers.service';
 import { UpstreamLogoutEntity } from './upstream-logout.entity';
 import { UpstreamLogouts } from './upstream-logouts.service';
+import { LoginTraceEntity, LoginTraces } from './login-traces';
 
 /** The entities login/ owns, registered by the composition root's DataSource. */
-export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity];
+export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity, LoginTraceEntity];
 
 /**
  * The login flow (DESIGN.md §1 steps 2–7) as a state machine over the login transaction.
@@ -22,13 +23,15 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity];
 @Module({
   imports: [AuditModule, ConnectorsModule, LinkingModule, SessionsModule],
   controllers: [LoginController],
-  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts],
-  exports: [LoginService, UpstreamLogouts],
+  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts, LoginTraces],
+  exports: [LoginService, UpstreamLogouts, LoginTraces],
 })
 export class LoginModule {}
 
 export { LoginService, type StartedLogin } from './login.service';
 export { UpstreamLogouts } from './upstream-logouts.service';
+export { LoginTraces, type LoginTrace } from './login-traces';
 export { cookieReader, setBinding, clearBinding, type CookieReader, type LoginBinding } from './browser-binding';
 export { sendStep } from './steps';
+export { pendingLinkPageHtml } from './linking-pages';
 export { LOGIN_SETTINGS, type AuthorizationRequest, type LoginOutcome, type LoginStep, type FinishedLogin, type LoginGrant, type LoginSettings } from './types';

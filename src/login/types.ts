@@ -49,9 +49,9 @@ export interface LoginGrant {
 /** How a login ended, stored on the transaction until the issuer picks it up. */
 export type LoginOutcome =
   | { kind: 'granted'; grant: LoginGrant }
-  | { kind: 'failed'; code: ErrorCode; oauthError: OAuthErrorCode }
-  /** Linking waits for the user or an admin (DESIGN.md §3 `pending`); no code is issued yet. */
-  | { kind: 'pending'; waitingFor: 'user' | 'admin'; pendingLinkId: string };
+  | { kind: 'failed'; code: ErrorCode; oauthError: OAuthErrorCode; traceId?: string }
+  /** Linking waits for the user or an admin (DESIGN.md §3 `pending`); no code is issued yet. `traceId`: the login's trace (issue 10 item 7). */
+  | { kind: 'pending'; waitingFor: 'user' | 'admin'; pendingLinkId: string; traceId?: string };
 
 /** A finished login, as the issuer receives it. `transactionId` is absent when no transaction was opened (prompt=none). */
 export interface FinishedLogin {

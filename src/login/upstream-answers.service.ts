@@ -4,8 +4,9 @@ import { AuthorizationPort } from '../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random, sha256, storableDeep, type ErrorCode } from '../common';
 import { SessionService } from '../sessions/sessions.module';
 import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
-import { mapIdentity } from '../identity/identity.module';
+import { mapIdentity, type MappingTrace } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
+import { LoginTraces, type LoginTraceRecord } from './login-traces';
 import type { LoginTransactionEntity } from './login-transaction.entity';
 import { readBinding, type CookieReader } from './browser-binding';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
@@ -46,6 +47,7 @@ export class UpstreamAnswers {
     @Inject(AuthorizationPort) private readonly authorization: AuthorizationPort,
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(SessionService) private readonly sessions: SessionService,
+    @Inject(LoginTraces) private readonly traces: LoginTraces,
   ) {}
 
   /**
@@ -182,13 +184,23 @@ export class UpstreamAnswers {
     const provider = connector ? this.settings.providers.get(connector.providerId) : undefined;
     const base = { providerId: tx.providerId ?? undefined, clientId: tx.clientId, loginTransactionId: tx.id };
     let outcome: LoginOutcome;
+    // The login's trace (issue 10 item 7): a redacted record, stored whatever the outcome.
+    const traceId = this.random.uuid();
+    const mappingTrace: MappingTrace = { attributes: {}, steps: [] };
+    const record: LoginTraceRecord = { mapping: mappingTrace };
     try {
       if (!connector || !provider) throw new BrokerError(ErrorCodes.providerUnknown, `provider ${tx.providerId} is no longer configured`);
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
-      const identity = mapIdentity(assertion, { trust: provider.trust });
-      const resolved = await this.linking.resolve(identity, provider.linking.policy);
-      await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind });
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync }, { traceId });
+      const decision0 = resolved.decision;
+      record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
+      if (resolved.kind === 'pending') {
+        await this.audit.record({ ...base, type: 'linking.pending', outcome: 'info', reason: resolved.waitingFor, details: { pendingLinkId: resolved.pendingLinkId, traceId } });
+        return await this.settleWith(tx, { kind: 'pending', waitingFor: resolved.waitingFor, pendingLinkId: resolved.pendingLinkId, traceId }, traceId, record);
+      }
+      await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind, details: { traceId } });
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
       const grant: LoginGrant = {
@@ -197,7 +209,8 @@ export class UpstreamAnswers {
         groups: identity.groups,
         roles: decision.roles,
         authTime: identity.authn.authTime ? Math.floor(identity.authn.authTime.getTime() / 1000) : undefined,
-        acr: identity.authn.acr,
+        // Tessera's acr is the canonical level (issue 10 item 6), never the upstream's own value.
+        acr: identity.assurance ?? 'aal1',
         amr: identity.authn.amr,
         upstreamSessionId: identity.authn.upstreamSessionId,
         upstreamSubject: identity.subject,
@@ -207,11 +220,19 @@ export class UpstreamAnswers {
       const e = err instanceof BrokerError ? err : new BrokerError('login.internal_error', (err as Error)?.message, { cause: err });
       this.log.warn({ msg: 'login failed', code: e.code, detail: e.detail, loginTransactionId: tx.id });
       await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: e.code, details: { detail: e.detail } });
-      outcome = { kind: 'failed', code: e.code, oauthError: e.oauthError };
+      outcome = { kind: 'failed', code: e.code, oauthError: e.oauthError, traceId };
+      record.error = e.code;
     }
+    return this.settleWith(tx, outcome, traceId, record);
+  }
+
+  /** Stores the trace and settles the login with its outcome; returns the resume URL. */
+  private async settleWith(tx: LoginTransactionEntity, outcome: LoginOutcome, traceId: string, record: LoginTraceRecord): Promise<string> {
+    await this.traces.write(traceId, tx.providerId ?? undefined, tx.clientId, outcome.kind, storableDeep(record));
     // Belt and braces: the outcome quotes upstream values (acr, amr, groups); it must always store.
     outcome = storableDeep(outcome);
     const resume = this.random.token(32);
+    // A pending link ends this login (the browser sees the waiting page); the next login continues.
     if (!(await this.transactions.settle(tx.id, outcome.kind === 'granted' ? 'done' : 'failed', outcome, sha256(resume)))) {
       // Unreachable while this request holds the claim on the answer; said loudly if it ever is.
       throw new BrokerError('login.transaction_state_invalid', 'the claimed login could not be settled');

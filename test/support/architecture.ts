@@ -22,7 +22,7 @@ const INFRA: Row = { common: 'any', database: 'any', audit: 'port' };
 
 const BASE_TABLE: Record<string, Row> = {
   common: {},
-  config: { common: 'any' },
+  config: { common: 'any', identity: 'any' }, // identity: compiling CEL mappings at load (issue 10)
   database: { common: 'any' },
   audit: { common: 'any', database: 'any' },
   identity: { common: 'any' },
@@ -62,7 +62,7 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
   audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
   authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest', 'EvaluationRequest', 'EvaluationResult', 'DecisionReason', 'PrincipalAuthorization'],
-  linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'LinkingModule'],
+  linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'PrincipalLinks', 'LinkingModule'],
 };
 
 /** The whole configuration (with the KEK): only `config/`, `cli/` and the composition root may name it. */

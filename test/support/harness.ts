@@ -57,7 +57,16 @@ export interface HarnessOptions {
    * `id` with its own client `tessera` registered for `/federation/oidc/<id>/callback` (plus
    * `extraRedirectUris`), e.g. to test answers delivered to the wrong provider's callback.
    */
-  extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[] }>;
+  extraUpstreamIdps?: Array<{
+    id: string;
+    extraRedirectUris?: string[];
+    /** Its accounts instead of the demo users (issue 10: own subjects, another user claiming an email). */
+    users?: DemoUser[];
+    /** Its `trust.domains` (default [demo.tessera.test]). */
+    trustDomains?: string[];
+    /** Lines appended to its provider file instead of `linking: { policy: none }` (issue 10: linking, mapping). */
+    providerYaml?: string;
+  }>;
   /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
   extraClients?: Array<{
     id: string;
@@ -158,7 +167,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const clientSecret = randomBytes(16).toString('hex');
       const other = await startUpstreamIdp({
         port: 0,
-        users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
+        users: extra.users ?? [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
         log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
         clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])] }],
       });
@@ -189,9 +198,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;
+    const extra = opts.extraUpstreamIdps?.find((x) => x.id === id);
     writeFileSync(
       join(dir, 'providers', `${id}.yaml`),
-      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: ['demo.tessera.test'] }) + 'subject: { claim: sub }\nlinking: { policy: none }\n',
+      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: extra?.trustDomains ?? ['demo.tessera.test'] }) +
+        'subject: { claim: sub }\n' + (extra?.providerYaml ?? 'linking: { policy: none }\n'),
     );
   });
   const clientSecrets: Record<string, string> = {};

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { compileMapping, PRESET_NAMES } from '../../identity/identity.module';
 import type { LinkingPolicy, Protocol, ProtocolSettings, ProviderConfig } from '../types';
 import { OIDC_SCHEMA } from './oidc.schema';
 import { SAML_SCHEMA } from './saml.schema';
@@ -51,10 +52,15 @@ export class TrustDto {
   @IsOptional() @IsList() domains?: string[];
 }
 
-/** The `linking:` block. */
+const ON_CONFLICT = ['reject', 'user-confirmed', 'create'] as const;
+const SYNC = ['always', 'first-login'] as const;
+
+/** The `linking:` block (issue 10 item 8). */
 export class LinkingDto {
   @IsOptional() @IsIn(LINKING_POLICIES, oneOf(LINKING_POLICIES)) policy?: LinkingPolicy;
-  @IsOptional() @IsIn(LINKING_POLICIES, oneOf(LINKING_POLICIES)) onConflict?: LinkingPolicy;
+  @IsOptional() @IsIn(ON_CONFLICT, oneOf([...ON_CONFLICT])) onConflict?: (typeof ON_CONFLICT)[number];
+  /** user-confirmed: may the user decline and get a new principal instead. Default false. */
+  @IsOptional() @IsIn([true, false], { message: 'must be true or false' }) allowDecline?: boolean;
 }
 
 /** The `homeRealm:` block. */
@@ -73,6 +79,14 @@ export class ProviderFileDto {
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => TrustDto) trust?: TrustDto;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => LinkingDto) linking?: LinkingDto;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => HomeRealmDto) homeRealm?: HomeRealmDto;
+  /** Identity mapping (issue 10): vendor preset, CEL overrides, declared attributes, condition, sync. */
+  @IsOptional() @IsIn(PRESET_NAMES, oneOf([...PRESET_NAMES])) preset?: string;
+  @IsOptional() @IsObject(MAPPING) mapping?: Record<string, unknown>;
+  @IsOptional() @IsArray({ message: 'must be a list' }) attributes?: unknown[];
+  @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) condition?: string;
+  @IsOptional() @IsIn(SYNC, oneOf([...SYNC])) sync?: (typeof SYNC)[number];
+  /** Upstream acr value to request for each canonical level (B43), e.g. { aal2: "urn:idp:mfa" }. */
+  @IsOptional() @IsObject(MAPPING) acrValues?: Record<string, unknown>;
 }
 
 /**
@@ -110,11 +124,10 @@ export function buildProvider(
   const schema = isImplemented(dto.protocol) ? PROTOCOL_SCHEMAS[dto.protocol] : undefined;
   if (KNOWN_PROTOCOLS.includes(dto.protocol) && !schema) problems.add('protocol', `${dto.protocol} connector is not implemented yet`);
   if (dto.protocol === 'oidc' && dto.subject?.from !== undefined) problems.add('subject.from', 'applies to SAML providers only; use subject.claim');
-  // Deny by default: a policy the broker cannot apply yet would fail every first login.
-  if (dto.linking?.policy !== undefined && dto.linking.policy !== 'none') {
-    problems.add('linking.policy', `${dto.linking.policy} linking is not implemented yet; only none is available`);
-  }
-  if (dto.linking?.onConflict !== undefined) problems.add('linking.onConflict', 'is not implemented yet (it applies to email linking)');
+  if (dto.linking?.onConflict !== undefined && dto.linking.policy !== 'email') problems.add('linking.onConflict', 'applies to policy email only');
+  const compiled = compileMapping({ preset: dto.preset, mapping: dto.mapping, attributes: dto.attributes, condition: dto.condition }, dto.protocol === 'saml' ? 'generic-saml' : 'generic-oidc');
+  for (const p of compiled.problems) problems.add(p.field, p.reason);
+  const acrValues = checkAcrValues(dto.acrValues, problems);
   if (dto.subject?.claim !== undefined && dto.subject.from !== undefined) {
     problems.add('subject', 'set either claim or from, not both');
   }
@@ -151,10 +164,25 @@ export function buildProvider(
     linking: {
       policy: dto.linking?.policy ?? 'none',
       ...(dto.linking?.onConflict ? { onConflict: dto.linking.onConflict } : {}),
+      allowDecline: dto.linking?.allowDecline ?? false,
     },
+    mapping: compiled.mapping!,
+    sync: dto.sync ?? 'always',
+    acrValues,
     homeRealm: { domains: lower(dto.homeRealm?.domains) },
   } as unknown as ProviderConfig;
   return { item, problems: [] };
+}
+
+/** `acrValues:` keys are aal1–aal3, values non-empty strings. */
+function checkAcrValues(raw: Record<string, unknown> | undefined, problems: FieldProblems): Partial<Record<'aal1' | 'aal2' | 'aal3', string>> {
+  const out: Partial<Record<'aal1' | 'aal2' | 'aal3', string>> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) {
+    if (k !== 'aal1' && k !== 'aal2' && k !== 'aal3') problems.add(`acrValues.${k}`, 'must be one of aal1, aal2, aal3');
+    else if (typeof v !== 'string' || v === '') problems.add(`acrValues.${k}`, 'must be a non-empty string');
+    else out[k] = v;
+  }
+  return out;
 }
 
 function isImplemented(protocol: string): protocol is Protocol {

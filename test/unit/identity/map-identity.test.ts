@@ -14,7 +14,7 @@ describe('mapIdentity: email normalisation (OIDC Core §5.1, RFC 5321 §2.4, bug
     ['B14: surrounding whitespace trimmed', { email: ['  user@Example.test \t\n'] }, 'user@example.test'],
     ['RFC 5321 §2.4: already canonical value unchanged', { email: ['user@example.test'] }, 'user@example.test'],
     ['RFC 5321 §4.1.2: plus-addressing kept in the local part', { email: ['User+Tag@EXAMPLE.test'] }, 'User+Tag@example.test'],
-    ['OIDC Core §5.1: first non-empty value taken (null and "" skipped)', { email: [null, '', 'first@Example.test', 'second@example.test'] }, 'first@example.test'],
+    ['OIDC Core §5.1: null and "" skipped', { email: [null, '', 'first@Example.test'] }, 'first@example.test'],
     ['OIDC Core §5.1: no email attribute → no email', {}, undefined],
     ['OIDC Core §5.1: empty list → no email', { email: [] }, undefined],
     ['OIDC Core §5.1: only null/empty values → no email', { email: [null, ''] }, undefined],
@@ -49,9 +49,9 @@ describe('mapIdentity: emailVerified under trust.emailVerified (DESIGN.md §4, b
     ['B10 asserted + "false" → false', 'asserted', ['false'], false],
     ['B10 asserted + absent → unknown (not false)', 'asserted', undefined, 'unknown'],
     ['B10 asserted + only null/empty values → unknown', 'asserted', [null, ''], 'unknown'],
-    ['OIDC Core §5.1 asserted + "TRUE" (not the JSON boolean form) → false', 'asserted', ['TRUE'], false],
-    ['OIDC Core §5.1 asserted + "1" → false', 'asserted', ['1'], false],
-    ['OIDC Core §5.1 asserted: several values ("", "true", "false") are not a clear word → false', 'asserted', ['', 'true', 'false'], false],
+    ['issue 10 #3: asserted + "TRUE" (not the JSON boolean form) → unknown', 'asserted', ['TRUE'], 'unknown'],
+    ['issue 10 #3: asserted + "1" → unknown', 'asserted', ['1'], 'unknown'],
+    ['issue 10 #3: always + "yes" → unknown (absence only is vouched for)', 'always', ['yes'], 'unknown'],
     ['OIDC Core §5.1 asserted: one value among empties ("", "true") counts', 'asserted', ['', 'true'], true],
     ['B10(b) always + "true" → true', 'always', ['true'], true],
     ['B10(b) always + absent → true', 'always', undefined, true],
@@ -108,7 +108,7 @@ describe('mapIdentity: groups and profile claims (OIDC Core §5.1, bugs-log B07)
 
   it.each<[string, UpstreamAssertion['attributes'], Partial<Record<'name' | 'givenName' | 'familyName' | 'preferredUsername', string | undefined>>]>([
     ['OIDC Core §5.1: name, given_name, family_name, preferred_username mapped', { name: ['Pat Doe'], given_name: ['Pat'], family_name: ['Doe'], preferred_username: ['pdoe'] }, { name: 'Pat Doe', givenName: 'Pat', familyName: 'Doe', preferredUsername: 'pdoe' }],
-    ['OIDC Core §5.1: first non-empty value taken', { name: [null, '', 'Pat Doe', 'Other'] }, { name: 'Pat Doe' }],
+    ['OIDC Core §5.1: null and "" skipped', { name: [null, '', 'Pat Doe'] }, { name: 'Pat Doe' }],
     ['OIDC Core §5.1: only null/empty values → undefined', { name: [null, ''], given_name: [] }, { name: undefined, givenName: undefined }],
     ['OIDC Core §5.1: values kept verbatim (no trimming or case change)', { preferred_username: ['  PDoe '] }, { preferredUsername: '  PDoe ' }],
   ])('%s', (_title, attributes, expected) => {
@@ -130,6 +130,7 @@ describe('mapIdentity: groups and profile claims (OIDC Core §5.1, bugs-log B07)
       preferredUsername: undefined,
       groups: ['idp-a:staff'],
       attributes: {},
+      assurance: 'aal1',
       authn: a.authn,
     });
   });

@@ -17,7 +17,7 @@ describe('applyTrust: the verdict on email_verified (DESIGN.md §4 trust, bugs-l
     ['B10 asserted + "true" → true', { emailVerifiedClaim: ['true'] }, trust('asserted'), true],
     ['B10 asserted + "false" → false', { emailVerifiedClaim: ['false'] }, trust('asserted'), false],
     ['B10 asserted + no word → unknown', {}, trust('asserted'), 'unknown'],
-    ['OIDC Core §5.1 asserted + "TRUE" → false', { emailVerifiedClaim: ['TRUE'] }, trust('asserted'), false],
+    ['issue 10 #3: asserted + "TRUE" → unknown (only "true"/"false" are words)', { emailVerifiedClaim: ['TRUE'] }, trust('asserted'), 'unknown'],
     ['OIDC Core §5.1 several values ("true", "true") are not a clear word → false', { emailVerifiedClaim: ['true', 'true'] }, trust('asserted'), false],
     ['OIDC Core §5.1 "" values are no word → unknown', { emailVerifiedClaim: [''] }, trust('asserted'), 'unknown'],
     ['B10(b) always + no word → true', {}, trust('always'), true],

@@ -1,0 +1,62 @@
+import type { EntityManager } from 'typeorm';
+import type { CanonicalIdentity } from '../identity/identity.module';
+import type { LinkFacts, LinkPolicy, PendingReason } from './decide.rules';
+import type { FederatedIdentityEntity } from './entities';
+import { PendingLinkEntity } from './link-entities';
+
+/**
+ * Reads what {@link decideLink} needs, inside the login's transaction: the known identity, the
+ * principals with this email key (profile or any identity, compared as lower(email), the one
+ * rule of identity/ `emailKey`, B14), other subjects of this provider with the email (B17), and
+ * the open pending link of this `(provider, subject)` (locked).
+ */
+export async function readFacts(m: EntityManager, identity: CanonicalIdentity, policy: LinkPolicy, known: FederatedIdentityEntity | null, newPendingId: string): Promise<LinkFacts> {
+  // The one comparison rule (identity/ emailKey, B14): lower-case of the normalized address, the
+  // same key as the lower(email) index; computed by PostgreSQL here so linking holds no copy of it.
+  const keyOf = async (email: string | null | undefined): Promise<string | undefined> =>
+    email ? ((await m.query(`SELECT lower($1::text) AS k`, [email])) as Array<{ k: string }>)[0].k : undefined;
+  const key = await keyOf(identity.email);
+  let emailMatches: LinkFacts['emailMatches'] = [];
+  let sameProviderOtherSubject = false;
+  if (key !== undefined && !known) {
+    const rows: Array<{ principal_id: string; has_provider: boolean }> = await m.query(
+      `SELECT p.id AS principal_id,
+              EXISTS (SELECT 1 FROM federated_identities x WHERE x.principal_id = p.id AND x.provider_id = $2) AS has_provider
+         FROM principals p
+        WHERE lower(p.email) = $1
+           OR p.id IN (SELECT f.principal_id FROM federated_identities f WHERE lower(f.email) = $1)
+        ORDER BY p.created_at, p.id`,
+      [key, identity.providerId],
+    );
+    emailMatches = rows.map((r) => ({ principalId: r.principal_id, hasIdentityOfProvider: r.has_provider === true }));
+    const other: unknown[] = await m.query(`SELECT 1 FROM federated_identities WHERE provider_id = $1 AND subject <> $2 AND lower(email) = $3 LIMIT 1`, [identity.providerId, identity.subject, key]);
+    sameProviderOtherSubject = other.length > 0;
+  }
+  const pending = await m.getRepository(PendingLinkEntity).findOne({
+    where: [
+      { providerId: identity.providerId, subject: identity.subject, state: 'pending' },
+      { providerId: identity.providerId, subject: identity.subject, state: 'approved' },
+      { providerId: identity.providerId, subject: identity.subject, state: 'rejected' },
+    ],
+    lock: { mode: 'pessimistic_write' },
+  });
+  return {
+    ...policy,
+    known: known ? { principalId: known.principalId, linkedBy: known.linkedBy, emailKey: known.linkedBy === 'verified-email' ? ((await keyOf(known.email)) ?? null) : null } : undefined,
+    emailKey: key,
+    emailVerified: identity.emailVerified,
+    emailMatches,
+    sameProviderOtherSubject,
+    pending: pending
+      ? {
+          id: pending.id,
+          state: pending.state as 'pending' | 'approved' | 'rejected',
+          waitingFor: pending.waitingFor,
+          reason: pending.reason as PendingReason,
+          boundPrincipalId: pending.boundPrincipalId ?? undefined,
+          createPrincipal: pending.createPrincipal,
+        }
+      : undefined,
+    newPendingId,
+  };
+}

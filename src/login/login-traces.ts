@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { Clock, isUuid } from '../common';
+import type { MappingTrace } from '../identity/identity.module';
+
+/** A login trace row (table `login_traces`, issue 10 item 7). */
+@Entity('login_traces')
+export class LoginTraceEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+  @Column({ name: 'provider_id', type: 'text', nullable: true })
+  providerId!: string | null;
+  @Column({ name: 'client_id', type: 'text', nullable: true })
+  clientId!: string | null;
+  /** `granted`, `failed` or `pending`. */
+  @Column({ type: 'text' })
+  outcome!: string;
+  @Column({ type: 'jsonb' })
+  record!: Record<string, any>; // jsonb
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/**
+ * The redacted record of one login (issue 10 item 7): attribute names and value counts, each
+ * mapping step's outcome, the condition, the linking decision and its reason, the error code.
+ * Never a value, token, secret or assertion.
+ */
+export interface LoginTraceRecord {
+  mapping: MappingTrace;
+  linking?: { decision: string; reason?: string; waitingFor?: string };
+  error?: string;
+}
+
+/** A stored trace, as the admin API returns it. */
+export interface LoginTrace {
+  id: string;
+  providerId: string | null;
+  clientId: string | null;
+  outcome: string;
+  createdAt: string;
+  record: LoginTraceRecord;
+}
+
+/** Writes and reads login traces. */
+@Injectable()
+export class LoginTraces {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Stores one login's trace under `id` (a uuid the login drew). */
+  async write(id: string, providerId: string | undefined, clientId: string, outcome: string, record: LoginTraceRecord): Promise<void> {
+    await this.dataSource.getRepository(LoginTraceEntity).insert({ id, providerId: providerId ?? null, clientId, outcome, record: record as unknown as Record<string, any>, createdAt: this.clock.now() });
+  }
+
+  /** @returns the trace, or undefined (also for an id that is not a uuid). */
+  async find(id: string): Promise<LoginTrace | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await this.dataSource.getRepository(LoginTraceEntity).findOneBy({ id });
+    if (!row) return undefined;
+    return { id: row.id, providerId: row.providerId, clientId: row.clientId, outcome: row.outcome, createdAt: row.createdAt.toISOString(), record: row.record as unknown as LoginTraceRecord };
+  }
+}
