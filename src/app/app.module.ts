@@ -5,8 +5,10 @@ import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
-import { AUTHORIZATION_ENTITIES, AuthorizationModule, AuthorizationVersionPublisher, type AuthorizationPort } from '../authorization/authorization.module';
+import { AUTHORIZATION_ENTITIES, AuthorizationModule, AuthorizationVersionPublisher, PrincipalFactsSource, type AuthorizationPort } from '../authorization/authorization.module';
 import { RevocationVersionPublisher } from './authz-version-publisher';
+import { LinkingPrincipalFacts } from './principal-facts.adapter';
+import { LinkingModule, PrincipalClaimsReader } from '../linking/linking.module';
 import type { Clock, Random } from '../common';
 import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
@@ -52,8 +54,9 @@ export class AppModule {
         AuthorizationModule.forRoot({
           settings: { policiesDir: opts.config.env.policiesDir, watch: opts.watchPolicies ?? true, issuer: opts.config.env.issuer },
           port: opts.authorization,
-          imports: [TokensModule],
+          imports: [TokensModule, LinkingModule],
           callers: authzenCallersProvider(opts.config.clients),
+          facts: { provide: PrincipalFactsSource, useFactory: (principals: PrincipalClaimsReader) => new LinkingPrincipalFacts(principals), inject: [PrincipalClaimsReader] },
           publisher: { provide: AuthorizationVersionPublisher, useFactory: (stream: RevocationPublisher) => new RevocationVersionPublisher(stream), inject: [RevocationPublisher] },
         }),
         IssuerModule,
