@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -11,6 +12,8 @@ import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
 import { DatabaseModule } from '../database';
 import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
+import { LimitsModule } from '../limits/limits.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { LINKING_ENTITIES } from '../linking/linking.module';
 import { LOGIN_ENTITIES } from '../login/login.module';
 import { SESSIONS_ENTITIES } from '../sessions/sessions.module';
@@ -19,6 +22,7 @@ import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
 import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
+import type { OpsSettings } from './ops-settings';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
 export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES];
@@ -32,6 +36,8 @@ export interface AppOptions {
   /** Replaces the default authorization (every principal may sign in, no roles). */
   authorization?: AuthorizationPort;
   logDestination?: DestinationStream;
+  /** Operations settings (workers, metrics, limits; issue 13). */
+  ops: OpsSettings;
 }
 
 /** The application root: wires configuration, database, logging, settings slices and the feature modules. */
@@ -42,6 +48,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(loggingParams(opts.config.env.logLevel, opts.logDestination)),
+        TerminusModule.forRoot({ logger: false }),
+        ObservabilityModule.forRoot({
+          ...(opts.ops.metricsTokenHash !== undefined ? { metricsTokenHash: opts.ops.metricsTokenHash } : {}),
+          providerProtocols: Object.fromEntries([...opts.config.providers.values()].map((p) => [p.id, p.protocol])),
+        }),
+        LimitsModule.forRoot(opts.ops.limits),
         ConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot(opts.dataSource),
         CoreModule.forRoot(opts.config, opts.clock, opts.random),

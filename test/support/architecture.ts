@@ -35,6 +35,9 @@ const BASE_TABLE: Record<string, Row> = {
   issuer: { ...INFRA, config: 'types', login: 'any', tokens: 'any', sessions: 'any', authorization: 'port', linking: 'port' },
   // `../migrations`: files outside src/ are modules named by their first folder.
   cli: { ...INFRA, config: 'any', '../migrations': 'any' },
+  // Issue 13: metrics, traces and logs derived from audit events; abuse limits at the edge.
+  observability: { ...INFRA },
+  limits: { ...INFRA },
 };
 
 /**
@@ -57,7 +60,7 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
  * class). audit/ has two ports: AuditSink to write, AuditReader to read (the admin API).
  */
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
-  audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
+  audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule', 'AuditListeners', 'AuditListener', 'AuditedEvent'],
   authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest'],
   linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'LinkingModule'],
 };
