@@ -41,7 +41,11 @@ export class TesseraMetrics {
       },
     });
     // In a cluster worker, the primary's AggregatorRegistry asks this registry for its metrics.
-    if (cluster.isWorker) AggregatorRegistry.setRegistries([this.registry]);
+    // (constructing an AggregatorRegistry is what installs the worker's answering listener).
+    if (cluster.isWorker) {
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([this.registry]);
+    }
   }
 
   /** Prometheus text of this process, or of every worker when this is a cluster worker (asked of the primary). */
