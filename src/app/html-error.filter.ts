@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { BrokerError, errorPageHtml, loggableError, newErrorReference } from '../common';
 import { isDatabaseUnavailable } from '../database';
 import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
-import { activeTraceId } from '../observability/observability.module';
 
 /** Seconds a client is told to wait when the database is down (issue 13 item 6). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
@@ -27,7 +26,7 @@ export class HtmlErrorFilter implements ExceptionFilter {
     // programs calling the token or userinfo endpoint still get OAuth JSON.
     if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);
     // The trace id is the reference: the page, the log line and the trace tell one story.
-    const reference = activeTraceId() ?? newErrorReference();
+    const reference = newErrorReference();
     if (isDatabaseUnavailable(exception)) {
       // Issue 13 item 6: an outage is a 503 the browser may retry, never a 500 or a stack trace.
       this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception), reference });
