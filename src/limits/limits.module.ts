@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common';
 import { ExpirySweeper } from '../database';
+import { BlockCacheStorage } from './block-cache.storage';
 import { LimitsGuard } from './limits.guard';
 import { LIMITS_SETTINGS, type LimitsSettings } from './limits.settings';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage';
@@ -55,9 +56,9 @@ export class LimitsModule {
         {
           provide: ThrottlerStorage,
           useFactory: (redis: Redis | undefined, ds: DataSource, clock: Clock, sweeper: ExpirySweeper) => {
-            if (redis) return new RedisThrottlerStorage(redis);
+            if (redis) return new BlockCacheStorage(new RedisThrottlerStorage(redis), clock);
             sweeper.register({ table: 'rate_limits', column: 'expires_at', graceSeconds: 0 });
-            return new PostgresThrottlerStorage(ds, clock);
+            return new BlockCacheStorage(new PostgresThrottlerStorage(ds, clock), clock);
           },
           inject: ['LIMITS_REDIS', DataSource, Clock, ExpirySweeper],
         },
