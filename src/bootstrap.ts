@@ -15,6 +15,7 @@ import type { TesseraConfig } from './config';
 import { openDatabase, runMigrations } from './database';
 import { readableLogDestination } from './app/logging';
 import { loadOpsSettings } from './app/ops-settings';
+import { recordProviderSnapshots } from './cli/commands/providers-plan';
 import { TesseraMetrics, httpObserver, startTracing } from './observability/observability.module';
 
 /** Options for {@link startTessera}. */
@@ -65,6 +66,8 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
   let app: NestExpressApplication | undefined;
   try {
     const applied = await runMigrations(db);
+    // What `tessera providers plan` compares the next files with (issue 13 item 8).
+    await recordProviderSnapshots(db.dataSource, config.providers.values(), new Date());
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, random: opts.random, authorization: opts.authorization, logDestination, ops }), {
       bufferLogs: true,
       abortOnError: false,

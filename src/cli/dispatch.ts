@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { migrateCommand } from './commands/migrate';
+import { providersPlanCommand } from './commands/providers-plan';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
 
 /**
@@ -37,7 +38,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, providersPlanCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;
