@@ -22,7 +22,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Several instances need a shared PostgreSQL server; without DATABASE_URL there is none.
-  testPathIgnorePatterns: ['/node_modules/', ...(process.env.DATABASE_URL ? [] : ['/test/e2e/(saml-)?multi-instance[^/]*\\.test\\.ts$'])],
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.DATABASE_URL ? [] : ['/test/e2e/(saml-)?multi-instance[^/]*\\.test\\.ts$', '/test/e2e/(cluster-workers|ops-limits-instances)\\.test\\.ts$'])],
   transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],

@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { migrations } from '../migrations';
 import { AppModule, ENTITIES } from './app/app.module';
 import type { AuthorizationPort } from './authorization/authorization.module';
@@ -12,6 +13,10 @@ import type { Clock, Random } from './common';
 import { loadConfig } from './config';
 import type { TesseraConfig } from './config';
 import { openDatabase, runMigrations } from './database';
+import { readableLogDestination } from './app/logging';
+import { loadOpsSettings } from './app/ops-settings';
+import { recordProviderSnapshots } from './cli/commands/providers-plan';
+import { TesseraMetrics, httpObserver, startTracing } from './observability/observability.module';
 
 /** Options for {@link startTessera}. */
 export interface StartOptions {
@@ -31,6 +36,8 @@ export interface StartOptions {
   authorization?: AuthorizationPort;
   /** Where log lines go (default stdout); tests read them back. */
   logDestination?: DestinationStream;
+  /** Span processors for OpenTelemetry (tests: an in-memory exporter); the first start in a process decides. */
+  spanProcessors?: SpanProcessor[];
 }
 
 /** A running broker. */
@@ -49,13 +56,19 @@ export interface RunningTessera {
  * @throws Error when the database cannot be opened or the signing keys cannot be decrypted.
  */
 export async function startTessera(opts: StartOptions = {}): Promise<RunningTessera> {
-  const config = loadConfig(opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const config = loadConfig(env);
+  const ops = loadOpsSettings(env);
+  startTracing({ env, ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}) });
+  const logDestination = opts.logDestination ?? (ops.logFormat === 'pretty' ? readableLogDestination() : undefined);
   const log = new NestLogger('tessera');
   const db = await openDatabase(config.env, ENTITIES, migrations);
   let app: NestExpressApplication | undefined;
   try {
     const applied = await runMigrations(db);
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, random: opts.random, authorization: opts.authorization, logDestination: opts.logDestination }), {
+    // What `tessera providers plan` compares the next files with (issue 13 item 8).
+    await recordProviderSnapshots(db.dataSource, config.providers.values(), new Date());
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, dataSource: db.dataSource, clock: opts.clock, random: opts.random, authorization: opts.authorization, logDestination, ops }), {
       bufferLogs: true,
       abortOnError: false,
     });
@@ -65,6 +78,8 @@ export async function startTessera(opts: StartOptions = {}): Promise<RunningTess
     }
     if (applied.length) log.log(`applied migrations: ${applied.join(', ')}`);
     for (const w of config.warnings) log.warn(`configuration: ${w.file}: ${w.field}: ${w.reason}`);
+    // First in the chain: every request runs in its trace span and is timed by route (issue 13).
+    app.use(httpObserver(app.get(TesseraMetrics)));
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
     app.use(cookieParser());

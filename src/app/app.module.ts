@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -9,20 +10,25 @@ import { AUTHORIZATION_ENTITIES, AuthorizationModule, AuthorizationVersionPublis
 import { RevocationVersionPublisher } from './authz-version-publisher';
 import { LinkingPrincipalFacts } from './principal-facts.adapter';
 import { LinkingModule, PrincipalClaimsReader } from '../linking/linking.module';
-import type { Clock, Random } from '../common';
+import { ReadinessRegistry, type Clock, type Random } from '../common';
 import { ConfigModule } from '../config/config.module';
 import type { TesseraConfig } from '../config';
 import { DatabaseModule } from '../database';
 import { ISSUER_ENTITIES, IssuerModule } from '../issuer/issuer.module';
+import { LimitsModule } from '../limits/limits.module';
+import { ObservabilityModule } from '../observability/observability.module';
 import { LINKING_ENTITIES } from '../linking/linking.module';
 import { LOGIN_ENTITIES } from '../login/login.module';
 import { SESSIONS_ENTITIES } from '../sessions/sessions.module';
-import { RevocationPublisher, TOKENS_ENTITIES, TokensModule } from '../tokens/tokens.module';
+import { RevocationFeedStatus, RevocationPublisher, TOKENS_ENTITIES, TokensModule } from '../tokens/tokens.module';
+
+const REVOCATION_READINESS = Symbol('revocation-readiness');
 import { authzenCallersProvider } from './authzen-callers';
 import { CoreModule } from './core.module';
 import { HealthController } from './health.controller';
 import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
+import type { OpsSettings } from './ops-settings';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
 export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES, ...AUTHORIZATION_ENTITIES];
@@ -38,6 +44,8 @@ export interface AppOptions {
   logDestination?: DestinationStream;
   /** Reload policies/ when its files change (default true). */
   watchPolicies?: boolean;
+  /** Operations settings (workers, metrics, limits; issue 13). */
+  ops: OpsSettings;
 }
 
 /** The application root: wires configuration, database, logging, settings slices and the feature modules. */
@@ -48,6 +56,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(loggingParams(opts.config.env.logLevel, opts.logDestination)),
+        TerminusModule.forRoot({ logger: false }),
+        ObservabilityModule.forRoot({
+          ...(opts.ops.metricsTokenHash !== undefined ? { metricsTokenHash: opts.ops.metricsTokenHash } : {}),
+          providerProtocols: Object.fromEntries([...opts.config.providers.values()].map((p) => [p.id, p.protocol])),
+        }),
+        LimitsModule.forRoot(opts.ops.limits),
         ConfigModule.forRoot(opts.config),
         DatabaseModule.forRoot(opts.dataSource),
         CoreModule.forRoot(opts.config, opts.clock, opts.random),
@@ -60,11 +74,21 @@ export class AppModule {
           publisher: { provide: AuthorizationVersionPublisher, useFactory: (stream: RevocationPublisher) => new RevocationVersionPublisher(stream), inject: [RevocationPublisher] },
         }),
         IssuerModule,
+        TokensModule,
         // No admin API at all without TESSERA_ADMIN_TOKEN: every /admin path and /docs are 404.
         ...(opts.config.env.adminTokenHash !== undefined ? [AdminModule] : []),
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_FILTER, useClass: HtmlErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HtmlErrorFilter },
+        // /health/ready waits for this instance's revocation deny set (issue 13 item 4, DESIGN.md §6).
+        {
+          provide: REVOCATION_READINESS,
+          useFactory: (registry: ReadinessRegistry, feed: RevocationFeedStatus) =>
+            registry.register('revocations', async () => (feed.caughtUp() ? { ok: true } : { ok: false, detail: `revocation feed lagged ${Math.round(feed.lagMs())} ms` })),
+          inject: [ReadinessRegistry, RevocationFeedStatus],
+        },
+      ],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin/admin.module';
-import { Clock, CryptoRandom, Random, SystemClock } from '../common';
+import { Clock, CryptoRandom, Random, ReadinessRegistry, SystemClock } from '../common';
 import type { TesseraConfig } from '../config';
 import { CONNECTOR_SETTINGS, type ConnectorSettings } from '../connectors/connectors.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from '../issuer/issuer.module';
@@ -54,6 +54,8 @@ export class CoreModule {
     const slices = [
       { provide: Clock, useValue: clock },
       { provide: Random, useValue: random },
+      // Checks behind /health/ready; any module registers its own (issue 13 item 4).
+      { provide: ReadinessRegistry, useValue: new ReadinessRegistry() },
       { provide: CONNECTOR_SETTINGS, useValue: connectors },
       { provide: LOGIN_SETTINGS, useValue: login },
       { provide: ISSUER_SETTINGS, useValue: issuer },

@@ -1,7 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, errorPageHtml, loggableError, newErrorReference } from '../common';
+import { isDatabaseUnavailable } from '../database';
 import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
+
+/** Seconds a client is told to wait when the database is down (issue 13 item 6). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Global fallback (DESIGN.md §7): browser-facing routes get a plain page — a heading and one
@@ -21,7 +25,14 @@ export class HtmlErrorFilter implements ExceptionFilter {
     // Errors raised before a controller runs (body parser: malformed JSON, 413, 415) land here;
     // programs calling the token or userinfo endpoint still get OAuth JSON.
     if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);
+    // The trace id is the reference: the page, the log line and the trace tell one story.
     const reference = newErrorReference();
+    if (isDatabaseUnavailable(exception)) {
+      // Issue 13 item 6: an outage is a 503 the browser may retry, never a 500 or a stack trace.
+      this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception), reference });
+      exception = new BrokerError('ops.database_unavailable', 'database unavailable');
+      if (!res.headersSent) res.setHeader('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+    }
     let status = 500;
     let error = 'server_error';
     let code: string | undefined;

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { activeTraceId } from '../observability/observability.module';
 
 /**
  * pino settings: request lines carry method and path only (query strings hold codes and state)
@@ -19,6 +21,12 @@ export function loggingParams(level: string, destination?: DestinationStream): P
       req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
+    // Every line inside a request carries its id (nestjs-pino binds `req`) and its trace id.
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    mixin: () => {
+      const traceId = activeTraceId();
+      return traceId ? { trace_id: traceId } : {};
+    },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   };
   return { pinoHttp: destination ? [options, destination] : options };
@@ -26,7 +34,7 @@ export function loggingParams(level: string, destination?: DestinationStream): P
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 /** Fields every line has, or that the readable form shows in its own place. */
-const SHOWN_APART = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'req', 'res', 'responseTime']);
+const SHOWN_APART = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'req', 'res', 'responseTime', 'trace_id']);
 
 /**
  * One pino JSON line as one line a person reads: `12:00:00 WARN  tessera: message key=value …`

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditListeners } from './audit-listeners';
 import { AuditReader } from './audit-reader';
 import { AuditReaderService } from './audit-reader.service';
 import { AuditSink } from './audit-sink';
@@ -13,10 +14,11 @@ export const AUDIT_ENTITIES = [AuditEventEntity];
  * {@link AuditReader} to read (the admin API's logout reports).
  */
 @Module({
-  providers: [AuditService, { provide: AuditSink, useExisting: AuditService }, { provide: AuditReader, useClass: AuditReaderService }],
-  exports: [AuditSink, AuditReader],
+  providers: [AuditService, { provide: AuditSink, useExisting: AuditService }, { provide: AuditReader, useClass: AuditReaderService }, { provide: AuditListeners, useExisting: AuditService }],
+  exports: [AuditSink, AuditReader, AuditListeners],
 })
 export class AuditModule {}
 
 export { AuditSink, type AuditEventInput } from './audit-sink';
 export { AuditReader, type AuditEventQuery, type AuditEventRecord } from './audit-reader';
+export { AuditListeners, type AuditListener, type AuditedEvent } from './audit-listeners';

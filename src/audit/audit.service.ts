@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, storableDeep, storableText } from '../common';
 import { AuditEventEntity } from './audit-event.entity';
+import type { AuditedEvent, AuditListener, AuditListeners } from './audit-listeners';
 import type { AuditEventInput, AuditSink } from './audit-sink';
 
 /**
@@ -10,8 +11,9 @@ import type { AuditEventInput, AuditSink } from './audit-sink';
  * failed, rolled-back login still leaves its failure event behind.
  */
 @Injectable()
-export class AuditService implements AuditSink {
+export class AuditService implements AuditSink, AuditListeners {
   private readonly log = new Logger('audit');
+  private readonly listeners = new Set<AuditListener>();
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -38,5 +40,22 @@ export class AuditService implements AuditSink {
     const level = event.outcome === 'failure' ? 'warn' : 'log';
     this.log[level]({ msg: 'audit', ...row });
     await this.dataSource.getRepository(AuditEventEntity).insert(row);
+    this.notify({ ...event, occurredAt: row.occurredAt! });
+  }
+
+  /** {@link AuditListeners.subscribe}. */
+  subscribe(listener: AuditListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(event: AuditedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ msg: 'audit listener failed', type: event.type, err: (err as Error)?.message });
+      }
+    }
   }
 }

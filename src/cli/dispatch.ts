@@ -5,6 +5,7 @@ import { importMetadataCommand } from './commands/import-metadata';
 import { inspectSamlCommand } from './commands/inspect-saml';
 import { migrateCommand } from './commands/migrate';
 import { validatePoliciesCommand } from './commands/policies-validate';
+import { providersPlanCommand } from './commands/providers-plan';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
 
 /**
@@ -42,7 +43,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand, providersPlanCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;

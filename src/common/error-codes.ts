@@ -185,6 +185,12 @@ export const ERROR_REGISTRY = {
   'admin.not_found': { oauth: 'invalid_request', status: 404, summary: 'the admin API has no such resource (unknown path, or an unknown or already ended session)' },
   'account.csrf_rejected': { oauth: 'invalid_request', status: 403, summary: 'an account form came from another site or without the token of the signed-in session' },
   'account.session_unknown': { oauth: 'invalid_request', status: 400, summary: 'the account form names no session of the signed-in user' },
+
+  // Operations (issue 13): outages, interrupted logins, abuse limits (RFC 6749 §4.1.2.1, RFC 6585 §4).
+  'ops.database_unavailable': { oauth: 'temporarily_unavailable', status: 503, summary: 'the database does not answer (outage or timeout); retry after the Retry-After seconds' },
+  'ops.login_interrupted': { oauth: 'invalid_request', status: 400, summary: 'the login was interrupted (database outage or restart) after its IdP answer was taken; start the login again' },
+  'limits.rate_limited': { oauth: 'temporarily_unavailable', status: 429, summary: 'too many requests from this address or client; retry after the Retry-After seconds (RFC 6585 §4)' },
+  'limits.too_many_logins': { oauth: 'temporarily_unavailable', status: 429, summary: 'this browser has too many unfinished logins open; finish or abandon one first' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A registered stable code: a key of {@link ERROR_REGISTRY}. */

@@ -2,6 +2,7 @@
  * Minimal HTML for the few pages Tessera renders itself (errors, provider chooser).
  * Everything interpolated goes through {@link escapeHtml}.
  */
+import { trace } from '@opentelemetry/api';
 import { randomToken } from './crypto';
 import { ERROR_REGISTRY, isErrorCode, type ErrorCode } from './error-codes';
 
@@ -151,9 +152,14 @@ export function errorWording(e: { code?: string; error?: string; status?: number
   return e.code || e.error ? GENERIC : undefined;
 }
 
-/** A fresh support reference for an error page; the caller writes the same value to its log. */
+/**
+ * A support reference for an error page; the caller writes the same value to its log. Inside a
+ * traced request it is the trace id (32 hex digits), so page, log line and trace tell one story
+ * (issue 13 item 3); otherwise a fresh random token.
+ */
 export function newErrorReference(): string {
-  return randomToken(9);
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
+  return traceId && !/^0+$/.test(traceId) ? traceId : randomToken(9);
 }
 
 /** Options of {@link errorPageHtml}. */

@@ -9,3 +9,4 @@ export * from './dns';
 export * from './random';
 export * from './http';
 export * from './cookies';
+export * from './readiness';

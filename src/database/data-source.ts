@@ -1,5 +1,6 @@
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { DATABASE_TIMEOUT_MS, QueryErrorCounter } from './stats';
 
 /** What the database layer needs to know; a subset of the validated environment. */
 export interface DatabaseSettings {
@@ -40,7 +41,9 @@ export async function openDatabase(
       migrations,
       synchronize: false,
       migrationsRun: false,
-      extra: { max: 10 },
+      logger: new QueryErrorCounter(),
+      // Issue 13 item 6: during an outage a request fails within the timeout instead of hanging.
+      extra: { max: 10, connectionTimeoutMillis: DATABASE_TIMEOUT_MS, query_timeout: DATABASE_TIMEOUT_MS, keepAlive: true },
     });
   } else {
     embedded = await startEmbeddedDatabase(settings.dataDir);
@@ -54,6 +57,7 @@ export async function openDatabase(
       migrations,
       synchronize: false,
       migrationsRun: false,
+      logger: new QueryErrorCounter(),
       extra: { max: 1 },
     });
   }

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, loggableError } from '../common';
+import { isDatabaseUnavailable } from '../database';
 
 /** Endpoints whose clients are programs: their errors are OAuth JSON, never a page. */
 const OAUTH_JSON_PATHS = /^\/(oauth2\/(token|userinfo|jwks|revoke|introspect)|revocations(\/|$)|\.well-known\/|federation\/[^/]+\/[^/]+\/backchannel-logout\/*$)/;
@@ -29,6 +30,12 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
     let status = 500;
     let error = 'server_error';
     let description = 'server_error';
+    if (isDatabaseUnavailable(exception)) {
+      // Issue 13 item 6: an outage is 503 temporarily_unavailable with Retry-After (RFC 6749 §4.1.2.1, RFC 9110 §10.2.3).
+      this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception) });
+      exception = new BrokerError('ops.database_unavailable', 'database unavailable');
+      res.setHeader('Retry-After', '5');
+    }
     if (exception instanceof BrokerError) {
       status = exception.status;
       error = exception.oauthError;

@@ -14,6 +14,9 @@ import { sameBrowser } from './login.service';
 import { resumeUrl } from './steps';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
 
+
+/** A claimed answer still unsettled after this long was interrupted, not in progress (well past every database and upstream timeout). */
+const INTERRUPTED_AFTER_MS = 30_000;
 /** A parked answer: which endpoint it reached and the request as it arrived. */
 type ParkedAnswer = UpstreamInput & { endpoint: string };
 
@@ -250,6 +253,9 @@ export class UpstreamAnswers {
     if (!seen || (providerId !== undefined && seen.providerId !== providerId)) code = ErrorCodes.transactionUnknown;
     // An answer already used is a replay whichever browser brings it (the first browser's binding
     // cookie is gone once its login finished); an unused one from the wrong browser is a mismatch.
+    // Claimed long ago but never settled: the login was cut off (database outage, crash) between
+    // taking the answer and storing its outcome. That is an interruption, not a replay (issue 13 item 6).
+    else if (seen.consumedAt && seen.state === 'identified' && this.clock.now().getTime() - seen.consumedAt.getTime() > INTERRUPTED_AFTER_MS) code = 'ops.login_interrupted';
     else if (seen.consumedAt || (step === 'park' && seen.parkedHash)) code = 'login.transaction_replayed';
     else if (seen.expiresAt <= this.clock.now()) code = ErrorCodes.transactionExpired;
     else if (step === 'claim' && !sameBrowser(seen, binding)) code = ErrorCodes.transactionBindingMismatch;

@@ -37,6 +37,9 @@ const BASE_TABLE: Record<string, Row> = {
   // authorization: `tessera policies validate` and `tessera authz explain` (issue 11 item 9); tokens: `tessera keys rotate`;
   // connectors + identity: `tessera inspect saml` and `tessera providers import-metadata` (issue 9 items 4, 7).
   cli: { ...INFRA, config: 'any', '../migrations': 'any', authorization: 'any', tokens: 'any', connectors: 'any', identity: 'any' },
+  // Issue 13: metrics, traces and logs derived from audit events; abuse limits at the edge.
+  observability: { ...INFRA },
+  limits: { ...INFRA },
 };
 
 /**
@@ -60,7 +63,7 @@ export const NEVER: Readonly<Record<string, readonly string[]>> = {
  * class). audit/ has two ports: AuditSink to write, AuditReader to read (the admin API).
  */
 export const PORT_NAMES: Readonly<Record<string, readonly string[]>> = {
-  audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule'],
+  audit: ['AuditSink', 'AuditEventInput', 'AuditReader', 'AuditEventQuery', 'AuditEventRecord', 'AuditModule', 'AuditListeners', 'AuditListener', 'AuditedEvent'],
   authorization: ['AuthorizationPort', 'AuthorizationModule', 'AccessDecision', 'AccessRequest', 'EvaluationRequest', 'EvaluationResult', 'DecisionReason', 'PrincipalAuthorization'],
   linking: ['PrincipalClaimsReader', 'PrincipalClaims', 'PrincipalLinks', 'LinkingModule'],
 };

@@ -15,7 +15,8 @@ const OAUTH_ERRORS: Record<OAuthErrorCode, { section: string; status: (s: number
   invalid_scope: { section: 'RFC 6749 §4.1.2.1, §5.2', status: is4xxNot401, expect: '4xx, not 401' },
   access_denied: { section: 'RFC 6749 §4.1.2.1', status: is4xxNot401, expect: '4xx, not 401' },
   server_error: { section: 'RFC 6749 §4.1.2.1', status: (s) => s === 500, expect: '500' },
-  temporarily_unavailable: { section: 'RFC 6749 §4.1.2.1', status: (s) => s === 503, expect: '503' },
+  // 429 for abuse limits (RFC 6585 §4), 503 for outages.
+  temporarily_unavailable: { section: 'RFC 6749 §4.1.2.1, RFC 6585 §4', status: (s) => s === 503 || s === 429, expect: '503 or 429' },
   invalid_token: { section: 'RFC 6750 §3.1', status: (s) => s === 401, expect: '401' },
   login_required: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
   consent_required: { section: 'OIDC Core §3.1.2.6', status: is4xxNot401, expect: '4xx, not 401' },
@@ -50,6 +51,8 @@ const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> 
   admin: { section: 'RFC 6750 §3.1', allowed: RESOURCE },
   account: { section: 'RFC 6749 §4.1.2.1', allowed: ['invalid_request'] },
   revocation: { section: 'RFC 6749 §5.2, RFC 6750 §3.1', allowed: ['temporarily_unavailable', 'invalid_request'] },
+  ops: { section: 'RFC 6749 §4.1.2.1, §5.2', allowed: ['temporarily_unavailable', 'invalid_request'] },
+  limits: { section: 'RFC 6749 §4.1.2.1, RFC 6585 §4', allowed: ['temporarily_unavailable'] },
 };
 
 const ENTRIES = (Object.entries(ERROR_REGISTRY) as Array<[ErrorCode, ErrorSpec]>).map(([code, spec]) => [OAUTH_ERRORS[spec.oauth]?.section ?? '(no RFC section)', code, spec] as const);
@@ -82,7 +85,8 @@ describe('ERROR_REGISTRY: each code → a defined OAuth error with a consistent 
     ['RFC 6749 §4.1.2.1: server_error', 'server_error', 500],
     ['RFC 6749 §4.1.2.1: temporarily_unavailable', 'temporarily_unavailable', 503],
   ])('%s is always HTTP %i', (_title, oauth, status) => {
-    for (const [, code, spec] of ENTRIES.filter(([, , s]) => s.oauth === oauth)) expect([code, spec.status]).toEqual([code, status]);
+    // limits.* are 429 (RFC 6585 §4) with temporarily_unavailable.
+    for (const [, code, spec] of ENTRIES.filter(([, c, s]) => s.oauth === oauth && !c.startsWith('limits.'))) expect([code, spec.status]).toEqual([code, status]);
   });
 
   it('RFC 6749 §4.1.2.1: only internal failures are server_error (login.internal_error, config.*)', () => {

@@ -1,0 +1,32 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type Redis from 'ioredis';
+import type { LimitRecord } from './postgres-throttler.storage';
+
+/**
+ * The same counting as {@link PostgresThrottlerStorage} in Redis (`TESSERA_REDIS_URL`), atomic
+ * in one Lua script: KEYS[1] the hit counter (expires with the window), KEYS[2] the block marker
+ * (expires with the block). ARGV: ttl ms, limit, block ms. Returns hits, window ms left, block ms left.
+ */
+const SCRIPT = `
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then
+  return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1]), blocked}
+end
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  return {hits, left, tonumber(ARGV[3])}
+end
+return {hits, left, 0}`;
+
+/** @nestjs/throttler storage in Redis, shared by every worker and instance. */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  constructor(private readonly redis: Redis) {}
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<LimitRecord> {
+    const [hits, left, blocked] = (await this.redis.eval(SCRIPT, 2, `tessera:rl:${key}`, `tessera:rl:${key}:block`, ttl, limit, blockDuration)) as [number, number, number];
+    return { totalHits: hits, timeToExpire: Math.max(0, Math.ceil(left / 1000)), isBlocked: blocked > 0, timeToBlockExpire: Math.max(0, Math.ceil(blocked / 1000)) };
+  }
+}
