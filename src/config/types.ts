@@ -15,7 +15,7 @@ export interface OidcProviderSettings {
   /** Resolved from a `${ENV}` reference; never a literal in the file. Absent for public upstream clients. */
   clientSecret?: string;
   /** How Tessera authenticates at the upstream token endpoint. Default client_secret_basic (none without secret). */
-  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
   /** Scopes requested upstream; must contain `openid`. Default [openid, email, profile]. */
   scopes: string[];
   /** Call the userinfo endpoint after the code exchange. Default true. */
@@ -33,6 +33,30 @@ export interface OidcProviderSettings {
    * post-logout redirect URI at the IdP first. Default false.
    */
   upstreamLogout: boolean;
+  /** Upstream trust and vendor options added by issue 12 (see schema/oidc.schema.ts, docs/oidc.md). */
+  hardening: OidcHardening;
+}
+
+/** The `oidc:` fields that harden one upstream OpenID provider (issue 12; docs/oidc.md). */
+export interface OidcHardening {
+  /** private_key_jwt (RFC 7523 §2.2): the private JWK (JSON, from `${ENV}`); absent with other methods. */
+  privateKeyJwk?: Record<string, unknown>;
+  /** ID token `alg` allow-list. Default RS256, PS256, ES256, EdDSA; HS* only when listed (keyed with clientSecret); never none. */
+  algorithms: string[];
+  /** One clock skew in seconds for exp, nbf, iat and auth_time. Default 60, at most 300. */
+  clockSkewSeconds: number;
+  /** Entra ID multi-tenant: discovery issuer holds `{tenantid}` (B13). */
+  entraMultiTenant: boolean;
+  /** Tenants (tid) accepted under `entraMultiTenant`; `['*']` accepts any tenant explicitly. */
+  tenants: string[];
+  /** The subject is `<tid>:<oid>` (Entra's immutable ids, B15) instead of `sub`. */
+  entraObjectIdSubject: boolean;
+  /** What a groups overage (`_claim_names.groups` / `hasgroups`) does: refuse the login, or mark groups incomplete. */
+  groupsOverage: 'refuse' | 'mark-incomplete';
+  /** Google `hd`: when non-empty, the ID token's `hd` must be one of these. */
+  hostedDomains: string[];
+  /** Re-validate the upstream grant at most this often on downstream refresh (B20); absent = never. */
+  revalidateEverySeconds?: number;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { loadProviders } from '../../../src/config';
+import { DEFAULT_OIDC_HARDENING } from '../../../src/config/schema/oidc-hardening.schema';
 import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures';
 
 afterAll(removeTrees);
 
-const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret';
+const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret, oidc.privateKey';
 const SINGLE_LABEL = 'must have at least two labels, such as acme.example: no email address is at a single-label domain';
 
 /** Loads one providers/acme.yaml with `content`; returns the problems as "field: reason" lines. */
@@ -35,6 +36,7 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
         allowInsecureRequests: false,
         responseMode: 'query',
         upstreamLogout: false,
+        hardening: DEFAULT_OIDC_HARDENING,
       },
       subject: { claim: 'sub' },
       trust: { emailVerified: 'asserted', domains: [] },
