@@ -72,6 +72,10 @@ export async function verifyIdToken(token: string, policy: IdTokenPolicy, keys: 
     throw joseError(err);
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  // jose checks iat only with maxTokenAge; an ID token issued in the future is refused here, with the same skew.
+  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + h.clockSkewSeconds) {
+    throw new BrokerError('oidc.id_token_time_invalid', `iat ${claims.iat} is in the future`);
+  }
   if (typeof claims.auth_time === 'number' && claims.auth_time > nowSeconds + h.clockSkewSeconds) {
     throw new BrokerError('oidc.auth_time_invalid', `auth_time ${claims.auth_time} is in the future`);
   }
