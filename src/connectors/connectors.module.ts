@@ -17,6 +17,7 @@ import { OidcConnectorFactory } from './oidc/oidc.connector';
 export class ConnectorsModule {}
 
 export { ConnectorRegistry } from './connector-registry';
+export { inspectIdToken, type OidcInspection } from './oidc/inspect';
 export {
   CONNECTOR_SETTINGS,
   isDocumentCapable,

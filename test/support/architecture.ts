@@ -34,7 +34,7 @@ const BASE_TABLE: Record<string, Row> = {
   login: { ...INFRA, config: 'types', connectors: 'any', identity: 'any', linking: 'any', authorization: 'port', sessions: 'any' },
   issuer: { ...INFRA, config: 'types', login: 'any', tokens: 'any', sessions: 'any', authorization: 'port', linking: 'port' },
   // `../migrations`: files outside src/ are modules named by their first folder.
-  cli: { ...INFRA, config: 'any', '../migrations': 'any' },
+  cli: { ...INFRA, config: 'any', '../migrations': 'any', connectors: 'any', identity: 'any' },
 };
 
 /**
