@@ -15,7 +15,7 @@ export type JwksSource = () => Promise<jose.JSONWebKeySet>;
  *   material), triggers one refetch and one more try;
  * - refetches are single-flight (concurrent logins share one fetch) and rate-limited to one per
  *   {@link JWKS_REFETCH_COOLDOWN_SECONDS} per provider and instance, so random kids cannot make
- *   Tessera hammer the IdP;
+ *   Tessera hammer the IdP (the first load, which no token can repeat, does not count);
  * - a failed fetch keeps the last good key set (tokens signed with known keys still verify; an
  *   unknown kid fails closed).
  * Key selection and verification are jose's (createLocalJWKSet, jwtVerify).
@@ -23,6 +23,7 @@ export type JwksSource = () => Promise<jose.JSONWebKeySet>;
 export class UpstreamKeySet {
   private local?: jose.JWTVerifyGetKey;
   private inFlight?: Promise<boolean>;
+  /** When the last refetch caused by a token (not the first load) started, in seconds. */
   private lastFetchAt = Number.NEGATIVE_INFINITY;
   /** How many fetches were started (for tests and metrics). */
   fetches = 0;
@@ -59,7 +60,7 @@ export class UpstreamKeySet {
     if (this.inFlight) return this.inFlight;
     const now = this.clock.nowSeconds();
     if (!first && now - this.lastFetchAt < this.cooldownSeconds) return Promise.resolve(false);
-    this.lastFetchAt = now;
+    if (!first) this.lastFetchAt = now;
     this.fetches += 1;
     this.inFlight = this.source()
       .then((jwks) => {
