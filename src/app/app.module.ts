@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
+import { CONNECTORS_ENTITIES } from '../connectors/connectors.module';
 import { AuthorizationModule, type AuthorizationPort } from '../authorization/authorization.module';
 import type { Clock, Random } from '../common';
 import { ConfigModule } from '../config/config.module';
@@ -21,7 +22,7 @@ import { HtmlErrorFilter } from './html-error.filter';
 import { loggingParams } from './logging';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
-export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES];
+export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES, ...CONNECTORS_ENTITIES];
 
 /** What the composition root may be handed instead of its defaults (tests, embedding). */
 export interface AppOptions {

@@ -104,6 +104,7 @@ export const ERROR_REGISTRY = {
   'upstream.access_denied': { oauth: 'access_denied', status: 400, summary: 'the IdP answered access_denied: the user or the IdP refused the login' },
   'upstream.login_required': { oauth: 'login_required', status: 400, summary: 'the IdP answered login_required (prompt=none and no session there)' },
   'upstream.consent_required': { oauth: 'consent_required', status: 400, summary: 'the IdP answered consent_required (prompt=none and no consent there)' },
+  'upstream.reauthentication_required': { oauth: 'invalid_grant', status: 400, summary: 'the upstream refused to re-validate the grant on refresh (B20): the user must sign in again' },
   'upstream.temporarily_unavailable': { oauth: 'temporarily_unavailable', status: 503, summary: 'the IdP answered temporarily_unavailable' },
   'oidc.state_mismatch': { oauth: 'access_denied', status: 400, summary: 'the IdP answer carries another state' },
   'oidc.nonce_mismatch': { oauth: 'access_denied', status: 400, summary: 'the ID token carries another nonce' },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common';
 import { ReplayCache } from '../database';
 import type { ProviderConfig } from '../config';
+import { UpstreamGrantStore } from './oidc/upstream-grants';
 import { CONNECTOR_FACTORIES, CONNECTOR_SETTINGS, type ConnectorContext, type ConnectorFactory, type ConnectorSettings, type UpstreamConnector } from './connector';
 
 /**
@@ -19,12 +20,13 @@ export class ConnectorRegistry {
     @Inject(CONNECTOR_FACTORIES) factories: ConnectorFactory[],
     @Inject(Clock) clock: Clock,
     @Inject(ReplayCache) replay: ReplayCache,
+    grants: UpstreamGrantStore,
   ) {
     const byProtocol = new Map(factories.map((f) => [f.protocol, f]));
     for (const provider of settings.providers.values()) {
       const factory = byProtocol.get(provider.protocol);
       if (!factory) throw new Error(`no connector factory for protocol ${provider.protocol} (provider ${provider.id})`);
-      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay }));
+      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, grants }));
     }
   }
 

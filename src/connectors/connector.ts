@@ -2,6 +2,7 @@ import type { Clock } from '../common';
 import type { ReplayCache } from '../database';
 import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
+import type { UpstreamGrantRecorder } from './oidc/upstream-grants';
 
 /**
  * The connector seam (DESIGN.md §9, after Dex): a small base interface every upstream protocol
@@ -156,6 +157,8 @@ export interface ConnectorContext {
   clock: Clock;
   /** Remembers one-time values (logout token `jti`s, SAML assertion IDs) across instances. */
   replay: ReplayCache;
+  /** Keeps upstream refresh tokens (encrypted) for re-validation on downstream refresh (B20). */
+  grants?: UpstreamGrantRecorder;
 }
 
 /** Makes the connector of one provider; one factory per protocol, registered by protocol name. */

@@ -2,6 +2,12 @@ import { Module } from '@nestjs/common';
 import { CONNECTOR_FACTORIES } from './connector';
 import { ConnectorRegistry } from './connector-registry';
 import { OidcConnectorFactory } from './oidc/oidc.connector';
+import { UpstreamClientKeyEntity, UpstreamGrantEntity } from './oidc/upstream-grant.entity';
+import { UpstreamGrantStore } from './oidc/upstream-grants';
+import { UpstreamRevalidationService } from './oidc/upstream-revalidation.service';
+
+/** Entities of connectors/ (upstream grants for B20, generated private_key_jwt keys). */
+export const CONNECTORS_ENTITIES = [UpstreamGrantEntity, UpstreamClientKeyEntity];
 
 /**
  * Upstream protocol plug-ins (DESIGN.md §9). A new protocol is its folder here plus one entry in
@@ -11,13 +17,15 @@ import { OidcConnectorFactory } from './oidc/oidc.connector';
  * composition root. Exports {@link ConnectorRegistry}.
  */
 @Module({
-  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory()] }, ConnectorRegistry],
-  exports: [ConnectorRegistry],
+  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory()] }, ConnectorRegistry, UpstreamGrantStore, UpstreamRevalidationService],
+  exports: [ConnectorRegistry, UpstreamRevalidationService],
 })
 export class ConnectorsModule {}
 
 export { ConnectorRegistry } from './connector-registry';
 export { inspectIdToken, type OidcInspection } from './oidc/inspect';
+export { UpstreamRevalidationService, type RevalidationOutcome } from './oidc/upstream-revalidation.service';
+export { CONNECTOR_SECRETS, type ConnectorSecrets, type UpstreamGrantRef } from './oidc/upstream-grants';
 export {
   CONNECTOR_SETTINGS,
   isDocumentCapable,

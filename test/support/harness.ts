@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { DEMO_USERS, startUpstreamIdp, type DemoUser, type RunningUpstreamIdp, type UpstreamClient } from '../../demo/upstream-idp';
 import type { AuthorizationPort } from '../../src/authorization/authorization.module';
 import { startTessera, type RunningTessera } from '../../src/bootstrap';
+import type { Clock } from '../../src/common';
 import { freshDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
 
@@ -50,7 +51,9 @@ export interface HarnessOptions {
   /** Extra accounts at the upstream IdP, besides the demo users. */
   extraUpstreamUsers?: DemoUser[];
   /** More OIDC providers, written as providers/<id>.yaml (client id `tessera`, secret `hostile-secret`). */
-  extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[] }>;
+  extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[]; /** More lines of its `oidc:` block (indented). */ oidcLines?: string[] }>;
+  /** Tessera's clock (e.g. a FixedClock to step over an interval without waiting). */
+  clock?: Clock;
   /**
    * More real upstream OPs (demo/upstream-idp.ts, the demo users), each configured as OIDC provider
    * `id` with its own client `tessera` registered for `/federation/oidc/<id>/callback` (plus
@@ -169,7 +172,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     }) + 'subject: { claim: sub }\nlinking: { policy: none }\nhomeRealm: { domains: [demo.tessera.test] }\n',
   );
   for (const p of opts.extraProviders ?? []) {
-    writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains }));
+    writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains, extra: p.oidcLines }));
   }
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
@@ -226,7 +229,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...upstreamEnv,
       ...(opts.env ?? {}),
     };
-    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization });
+    tessera = await startTessera({ port, host: '127.0.0.1', env, logDestination: opts.log?.destination, authorization: opts.authorization, clock: opts.clock });
     const discovered = { execute: [oidc.allowInsecureRequests] };
     const app = await oidc.discovery(new URL(issuer), 'app', undefined, oidc.ClientSecretBasic(appSecret), discovered);
     const spa = await oidc.discovery(new URL(issuer), 'spa', undefined, oidc.None(), discovered);
@@ -250,7 +253,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
       async startAnotherInstance() {
         if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
-        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization });
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization, clock: opts.clock });
         others.push(other);
         return other;
       },

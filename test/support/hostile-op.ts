@@ -28,6 +28,9 @@ export interface HostileOp {
   requests: Array<Record<string, string>>;
   /** How many times its JWKS was fetched. */
   jwksFetches: number;
+  /** Refresh tokens it would accept now (single use, rotated), and how many refresh requests it got. */
+  liveRefreshTokens: Set<string>;
+  refreshCalls: number;
   /** Its own signing key and public JWK (kid `hostile`). */
   key: { privateKey: jose.CryptoKey; jwk: Record<string, unknown> };
   close(): Promise<void>;
@@ -46,7 +49,7 @@ export async function startHostileOp(): Promise<HostileOp> {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const op: HostileOp = { issuer, behaviour: { idTokenClaims: {} }, requests: [], jwksFetches: 0, key: { privateKey, jwk }, close: async () => undefined };
+  const op: HostileOp = { issuer, behaviour: { idTokenClaims: {} }, requests: [], jwksFetches: 0, liveRefreshTokens: new Set(), refreshCalls: 0, key: { privateKey, jwk }, close: async () => undefined };
   const codes = new Map<string, { nonce?: string; clientId: string }>();
 
   app.get('/.well-known/openid-configuration', (_req, res) => {
@@ -72,6 +75,15 @@ export async function startHostileOp(): Promise<HostileOp> {
     res.redirect(302, back.href);
   });
   app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
+    if (req.body.grant_type === 'refresh_token') {
+      // Single-use refresh tokens, rotated on every use; a reused one is refused (as GitLab does, B20).
+      op.refreshCalls += 1;
+      const presented = String(req.body.refresh_token);
+      if (!op.liveRefreshTokens.delete(presented)) return void res.status(400).json({ error: 'invalid_grant' });
+      const next = randomBytes(16).toString('hex');
+      op.liveRefreshTokens.add(next);
+      return void res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, refresh_token: next });
+    }
     const grant = codes.get(String(req.body.code));
     codes.delete(String(req.body.code));
     if (!grant) return void res.status(400).json({ error: 'invalid_grant' });
@@ -86,7 +98,9 @@ export async function startHostileOp(): Promise<HostileOp> {
       .setIssuedAt(now)
       .setExpirationTime(now + 300)
       .sign(privateKey);
-    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+    const refreshToken = randomBytes(16).toString('hex');
+    op.liveRefreshTokens.add(refreshToken);
+    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken, refresh_token: refreshToken });
   });
   app.get('/userinfo', (_req, res) => {
     res.json({ sub: String(op.behaviour.idTokenClaims.sub ?? 'hostile-user'), ...op.behaviour.userinfo });

@@ -26,6 +26,7 @@ import { validateLogoutToken } from './logout-token';
 import { describeError, mapOidcError } from './errors';
 import { clientAuthentication, clientJwks } from './client-auth';
 import { UpstreamKeySet } from './upstream-keys';
+import type { UpstreamGrantRecorder } from './upstream-grants';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;
@@ -54,7 +55,7 @@ export type OidcLoginState = {
 export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
   readonly protocol = 'oidc' as const;
   create(provider: ProviderConfigOf<'oidc'>, ctx: ConnectorContext): OidcConnector {
-    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay);
+    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay, ctx.grants);
   }
 }
 
@@ -82,6 +83,7 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     private readonly issuer: string,
     private readonly clock: Clock,
     private readonly replay: ReplayCache,
+    private readonly grants?: UpstreamGrantRecorder,
   ) {
     this.providerId = provider.id;
     this.settings = provider.oidc;
@@ -174,11 +176,48 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL or ill-formed Unicode');
     }
     this.checkedAuthTime(claims.auth_time, state);
-    return buildOidcAssertion(claims, userinfo, verified.groupsOverage, {
+    const assertion = buildOidcAssertion(claims, userinfo, verified.groupsOverage, {
       providerId: this.providerId,
       ...(this.provider.subject.claim ? { subjectClaim: this.provider.subject.claim } : {}),
       hardening: this.settings.hardening,
     });
+    // B20: the upstream refresh token is kept (encrypted) only when the provider asks for re-validation.
+    if (this.revalidateEverySeconds !== undefined && tokens.refresh_token && this.grants) {
+      await this.grants.record({ providerId: this.providerId, subject: assertion.subject }, tokens.refresh_token);
+    }
+    return assertion;
+  }
+
+  /** `oidc.revalidateEverySeconds` of the provider file, or undefined (never re-validate, B20). */
+  get revalidateEverySeconds(): number | undefined {
+    return this.settings.hardening.revalidateEverySeconds;
+  }
+
+  /**
+   * One refresh_token grant at the provider (RFC 6749 §6, OIDC Core §12.2), for re-validation (B20).
+   * An ID token in the answer must name the same subject.
+   * @returns the rotated refresh token, when the provider rotated it.
+   * @throws BrokerError `upstream.unreachable`; any other BrokerError means the upstream refused.
+   */
+  async refreshUpstream(refreshToken: string, subject: string): Promise<{ refreshToken?: string }> {
+    const config = await this.discovered();
+    let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+    try {
+      tokens = await client.refreshTokenGrant(config, refreshToken);
+    } catch (err) {
+      throw mapOidcError(err, ErrorCodes.oidcTokenExchangeFailed);
+    }
+    const claims = tokens.claims();
+    if (claims && tokens.id_token) {
+      const verified = await verifyIdToken(tokens.id_token, this.idTokenPolicy(config), this.idTokenKeys, this.clock.now());
+      const again = buildOidcAssertion(verified.claims, undefined, verified.groupsOverage, {
+        providerId: this.providerId,
+        ...(this.provider.subject.claim ? { subjectClaim: this.provider.subject.claim } : {}),
+        hardening: this.settings.hardening,
+      });
+      if (again.subject !== subject) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'the refreshed ID token names another subject');
+    }
+    return tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {};
   }
 
   /** What {@link verifyIdToken} checks against: the discovered issuer, the client, the hardening settings. */
