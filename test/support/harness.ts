@@ -59,7 +59,7 @@ export interface HarnessOptions {
    * `id` with its own client `tessera` registered for `/federation/oidc/<id>/callback` (plus
    * `extraRedirectUris`), e.g. to test answers delivered to the wrong provider's callback.
    */
-  extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[] }>;
+  extraUpstreamIdps?: Array<{ id: string; extraRedirectUris?: string[]; /** Overrides of Tessera's client there (e.g. private_key_jwt); `{tessera}` in a value is Tessera's issuer. */ client?: Partial<UpstreamClient>; /** More lines of the provider's `oidc:` block. */ oidcLines?: string[] }>;
   /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
   extraClients?: Array<{
     id: string;
@@ -149,7 +149,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         port: 0,
         users: [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
         log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
-        clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])] }],
+        clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])], ...(JSON.parse(JSON.stringify(extra.client ?? {}).replaceAll('{tessera}', issuer)) as Partial<UpstreamClient>) }],
       });
       upstreams[extra.id] = { idp: other, clientSecret };
     }
@@ -179,7 +179,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;
     writeFileSync(
       join(dir, 'providers', `${id}.yaml`),
-      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: ['demo.tessera.test'] }) + 'subject: { claim: sub }\nlinking: { policy: none }\n',
+      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: ['demo.tessera.test'], extra: opts.extraUpstreamIdps?.find((x) => x.id === id)?.oidcLines }) + 'subject: { claim: sub }\nlinking: { policy: none }\n',
     );
   });
   const clientSecrets: Record<string, string> = {};
