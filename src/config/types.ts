@@ -65,6 +65,27 @@ export interface OidcHardening {
  */
 export interface ProtocolSettings {
   oidc: OidcProviderSettings;
+  oauth2: OAuth2ProviderSettings;
+}
+
+/**
+ * A plain OAuth 2.0 provider (`protocol: oauth2`, GitHub style): no ID token; the user is read
+ * from a userinfo URL with field paths (schema/oauth2.schema.ts, docs/oidc.md).
+ */
+export interface OAuth2ProviderSettings {
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** GET with the access token; a JSON object describing the user. */
+  userinfoUrl: string;
+  /** GET with the access token; a JSON list of `{email, verified, primary}`. The only source of a verified email. */
+  verifiedEmailsUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  scopes: string[];
+  /** Dotted paths into the userinfo object. `subject` default `id`. */
+  fields: { subject: string; email?: string; name?: string; preferredUsername?: string };
+  allowInsecureRequests: boolean;
 }
 
 /** Upstream protocols with a connector. */

@@ -38,5 +38,5 @@ export class ConnectorRegistry {
 
 function create(factory: ConnectorFactory, provider: ProviderConfig, ctx: ConnectorContext): UpstreamConnector {
   // The registry matched factory.protocol to provider.protocol, so the provider has that protocol's settings.
-  return (factory as ConnectorFactory<typeof provider.protocol>).create(provider, ctx);
+  return (factory as unknown as { create(p: ProviderConfig, c: ConnectorContext): UpstreamConnector }).create(provider, ctx);
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CONNECTOR_FACTORIES } from './connector';
 import { ConnectorRegistry } from './connector-registry';
 import { OidcConnectorFactory } from './oidc/oidc.connector';
+import { OAuth2ConnectorFactory } from './oauth2/oauth2.connector';
 import { UpstreamClientKeyEntity, UpstreamGrantEntity } from './oidc/upstream-grant.entity';
 import { UpstreamGrantStore } from './oidc/upstream-grants';
 import { UpstreamRevalidationService } from './oidc/upstream-revalidation.service';
@@ -17,7 +18,7 @@ export const CONNECTORS_ENTITIES = [UpstreamGrantEntity, UpstreamClientKeyEntity
  * composition root. Exports {@link ConnectorRegistry}.
  */
 @Module({
-  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory()] }, ConnectorRegistry, UpstreamGrantStore, UpstreamRevalidationService],
+  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory(), new OAuth2ConnectorFactory()] }, ConnectorRegistry, UpstreamGrantStore, UpstreamRevalidationService],
   exports: [ConnectorRegistry, UpstreamRevalidationService],
 })
 export class ConnectorsModule {}

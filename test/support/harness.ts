@@ -52,6 +52,8 @@ export interface HarnessOptions {
   extraUpstreamUsers?: DemoUser[];
   /** More OIDC providers, written as providers/<id>.yaml (client id `tessera`, secret `hostile-secret`). */
   extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[]; /** More lines of its `oidc:` block (indented). */ oidcLines?: string[] }>;
+  /** More provider files written as given (file stem → YAML), e.g. a `protocol: oauth2` provider. */
+  providerFiles?: Record<string, string>;
   /** Tessera's clock (e.g. a FixedClock to step over an interval without waiting). */
   clock?: Clock;
   /**
@@ -174,6 +176,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const p of opts.extraProviders ?? []) {
     writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains, extra: p.oidcLines }));
   }
+  for (const [stem, yaml] of Object.entries(opts.providerFiles ?? {})) writeFileSync(join(dir, 'providers', `${stem}.yaml`), yaml);
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;

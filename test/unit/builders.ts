@@ -70,7 +70,7 @@ export function providerConfig(id: string, homeRealmDomains: string[] = [], over
     linking: { policy: 'none' },
     homeRealm: { domains: homeRealmDomains },
     ...overrides,
-  };
+  } as ProviderConfig;
 }
 
 /** A map keyed by provider id, as TesseraConfig.providers. */

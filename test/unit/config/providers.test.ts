@@ -5,7 +5,7 @@ import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures'
 
 afterAll(removeTrees);
 
-const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret, oidc.privateKey';
+const NOT_HERE = '${ENV} references are allowed only in secret fields: oidc.clientSecret, oidc.privateKey, oauth2.clientSecret';
 const SINGLE_LABEL = 'must have at least two labels, such as acme.example: no email address is at a single-label domain';
 
 /** Loads one providers/acme.yaml with `content`; returns the problems as "field: reason" lines. */
@@ -78,7 +78,7 @@ homeRealm: { domains: [acme.example, corp.acme.example] }
       linking: { policy: 'none' },
       homeRealm: { domains: ['acme.example', 'corp.acme.example'] },
     });
-    expect(items.get('google')?.oidc?.clientSecret).toBeUndefined();
+    expect((items.get('google') as { oidc?: { clientSecret?: string } } | undefined)?.oidc?.clientSecret).toBeUndefined();
   });
 });
 
@@ -90,7 +90,7 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['features not implemented yet are unknown fields', VALID_PROVIDER + 'condition: "true"\n', undefined, ['condition: unknown field']],
     ['missing displayName', VALID_PROVIDER.replace(/^displayName.*\n/, ''), undefined, ['displayName: is required']],
     ['missing protocol', VALID_PROVIDER.replace(/^protocol.*\n/m, ''), undefined, ['protocol: is required']],
-    ['unknown protocol', VALID_PROVIDER.replace('protocol: oidc', 'protocol: ws-fed'), undefined, ['protocol: must be one of: oidc, saml']],
+    ['unknown protocol', VALID_PROVIDER.replace('protocol: oidc', 'protocol: ws-fed'), undefined, ['protocol: must be one of: oidc, saml, oauth2']],
     ['protocol oidc without oidc block', 'displayName: X\nprotocol: oidc\n', undefined, ['oidc: is required when protocol is oidc']],
     ['missing oidc.clientId', VALID_PROVIDER.replace(/^ {2}clientId.*\n/m, ''), undefined, ['oidc.clientId: is required']],
     ['missing oidc.issuer', VALID_PROVIDER.replace(/^ {2}issuer.*\n/m, ''), undefined, ['oidc.issuer: is required']],
