@@ -3,6 +3,7 @@ import { Clock } from '../common';
 import { ReplayCache } from '../database';
 import type { ProviderConfig } from '../config';
 import { UpstreamGrantStore } from './oidc/upstream-grants';
+import { UpstreamClientKeyStore } from './oidc/client-keys';
 import { CONNECTOR_FACTORIES, CONNECTOR_SETTINGS, type ConnectorContext, type ConnectorFactory, type ConnectorSettings, type UpstreamConnector } from './connector';
 
 /**
@@ -21,12 +22,13 @@ export class ConnectorRegistry {
     @Inject(Clock) clock: Clock,
     @Inject(ReplayCache) replay: ReplayCache,
     grants: UpstreamGrantStore,
+    clientKeys: UpstreamClientKeyStore,
   ) {
     const byProtocol = new Map(factories.map((f) => [f.protocol, f]));
     for (const provider of settings.providers.values()) {
       const factory = byProtocol.get(provider.protocol);
       if (!factory) throw new Error(`no connector factory for protocol ${provider.protocol} (provider ${provider.id})`);
-      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, grants }));
+      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, grants, clientKeys }));
     }
   }
 

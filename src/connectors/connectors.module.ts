@@ -5,6 +5,7 @@ import { OidcConnectorFactory } from './oidc/oidc.connector';
 import { OAuth2ConnectorFactory } from './oauth2/oauth2.connector';
 import { UpstreamClientKeyEntity, UpstreamGrantEntity } from './oidc/upstream-grant.entity';
 import { UpstreamGrantStore } from './oidc/upstream-grants';
+import { UpstreamClientKeyStore } from './oidc/client-keys';
 import { UpstreamRevalidationService } from './oidc/upstream-revalidation.service';
 
 /** Entities of connectors/ (upstream grants for B20, generated private_key_jwt keys). */
@@ -18,7 +19,7 @@ export const CONNECTORS_ENTITIES = [UpstreamGrantEntity, UpstreamClientKeyEntity
  * composition root. Exports {@link ConnectorRegistry}.
  */
 @Module({
-  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory(), new OAuth2ConnectorFactory()] }, ConnectorRegistry, UpstreamGrantStore, UpstreamRevalidationService],
+  providers: [{ provide: CONNECTOR_FACTORIES, useValue: [new OidcConnectorFactory(), new OAuth2ConnectorFactory()] }, ConnectorRegistry, UpstreamGrantStore, UpstreamClientKeyStore, UpstreamRevalidationService],
   exports: [ConnectorRegistry, UpstreamRevalidationService],
 })
 export class ConnectorsModule {}

@@ -40,8 +40,8 @@ export class OidcHardeningFields {
 
 /**
  * Cross-field rules of the hardening fields (issue 12, docs/oidc.md), reported under `oidc.<field>`:
- * - `privateKey` only with `tokenEndpointAuthMethod: private_key_jwt`, and then required: a JSON
- *   private JWK (has `d`) of an asymmetric key;
+ * - `privateKey` only with `tokenEndpointAuthMethod: private_key_jwt`: a JSON private JWK (has
+ *   `d`) of an asymmetric key; without it Tessera generates an ES256 key and keeps it encrypted;
  * - an HMAC algorithm in `algorithms` needs `clientSecret` (OIDC Core §10.1: HMAC ID tokens are
  *   keyed with the client secret, never with a public key);
  * - `tenants` only with `entraMultiTenant`, which needs at least one tenant (or `'*'`, any tenant,
@@ -52,8 +52,8 @@ export class OidcHardeningFields {
 export function buildHardening(o: OidcHardeningFields & { clientSecret?: string }, method: string | undefined, problems: FieldProblems): OidcHardening | undefined {
   let privateKeyJwk: Record<string, unknown> | undefined;
   if (method === 'private_key_jwt') {
-    if (o.privateKey === undefined) problems.add('oidc.privateKey', 'is required with tokenEndpointAuthMethod private_key_jwt (a private JWK, as JSON, from ${ENV})');
-    else {
+    // Without privateKey, Tessera generates one and keeps it encrypted (connectors/oidc/client-keys.ts).
+    if (o.privateKey !== undefined) {
       try {
         const jwk = JSON.parse(o.privateKey) as unknown;
         if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || typeof (jwk as { d?: unknown }).d !== 'string' || !['RSA', 'EC', 'OKP'].includes(String((jwk as { kty?: unknown }).kty))) {

@@ -16,11 +16,11 @@ export function clientKeyAlgorithm(jwk: Record<string, unknown>): string {
 /**
  * How Tessera authenticates at the provider's token endpoint (OIDC Core §9):
  * client_secret_basic, client_secret_post, private_key_jwt (a client assertion signed with the
- * configured private JWK, by openid-client), or none (public upstream client). PKCE is sent in
+ * configured private JWK, or else the generated one, by openid-client), or none (public upstream client). PKCE is sent in
  * every case (the connector's begin()).
  */
-export async function clientAuthentication(s: OidcProviderSettings): Promise<client.ClientAuth> {
-  const jwk = s.hardening.privateKeyJwk;
+export async function clientAuthentication(s: OidcProviderSettings, generated?: Record<string, unknown>): Promise<client.ClientAuth> {
+  const jwk = s.hardening.privateKeyJwk ?? generated;
   if (s.tokenEndpointAuthMethod === 'private_key_jwt' && jwk) {
     const alg = clientKeyAlgorithm(jwk);
     const key = (await jose.importJWK(jwk as jose.JWK, alg)) as client.PrivateKey['key'];

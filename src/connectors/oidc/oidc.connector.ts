@@ -27,6 +27,7 @@ import { describeError, mapOidcError } from './errors';
 import { clientAuthentication, clientJwks } from './client-auth';
 import { UpstreamKeySet } from './upstream-keys';
 import type { UpstreamGrantRecorder } from './upstream-grants';
+import type { ClientKeySource } from './client-keys';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;
@@ -55,7 +56,7 @@ export type OidcLoginState = {
 export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
   readonly protocol = 'oidc' as const;
   create(provider: ProviderConfigOf<'oidc'>, ctx: ConnectorContext): OidcConnector {
-    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay, ctx.grants);
+    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay, ctx.grants, ctx.clientKeys);
   }
 }
 
@@ -84,6 +85,7 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     private readonly clock: Clock,
     private readonly replay: ReplayCache,
     private readonly grants?: UpstreamGrantRecorder,
+    private readonly clientKeys?: ClientKeySource,
   ) {
     this.providerId = provider.id;
     this.settings = provider.oidc;
@@ -92,15 +94,23 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       [CALLBACK]: { methods: [this.settings.responseMode === 'form_post' ? 'POST' : 'GET'], role: 'answer' },
       [BACKCHANNEL_LOGOUT]: { methods: ['POST'], role: 'logout' },
       [LOGOUT_RETURN]: { methods: ['GET'], role: 'logout-return' },
-      ...(this.settings.hardening.privateKeyJwk ? { [JWKS]: { methods: ['GET'], role: 'document' } as EndpointSpec } : {}),
+      ...(this.settings.tokenEndpointAuthMethod === 'private_key_jwt' ? { [JWKS]: { methods: ['GET'], role: 'document' } as EndpointSpec } : {}),
     };
     this.idTokenKeys = new UpstreamKeySet(() => this.fetchJwks(), clock);
   }
 
   /** The public half of the private_key_jwt key, at `jwks` (only with tokenEndpointAuthMethod private_key_jwt). */
   async document(endpoint: string): Promise<{ contentType: string; body: string }> {
-    if (endpoint !== JWKS || !this.settings.hardening.privateKeyJwk) throw new BrokerError('login.endpoint_unknown', `no document ${endpoint}`);
-    return { contentType: 'application/jwk-set+json', body: JSON.stringify(clientJwks(this.settings.hardening.privateKeyJwk)) };
+    if (endpoint !== JWKS || this.settings.tokenEndpointAuthMethod !== 'private_key_jwt') throw new BrokerError('login.endpoint_unknown', `no document ${endpoint}`);
+    return { contentType: 'application/jwk-set+json', body: JSON.stringify(clientJwks(await this.clientKey())) };
+  }
+
+  /** The private_key_jwt key: the file's, or the generated one (kept encrypted by {@link ClientKeySource}). */
+  private async clientKey(): Promise<Record<string, unknown>> {
+    const configured = this.settings.hardening.privateKeyJwk;
+    if (configured) return configured;
+    if (!this.clientKeys) throw new BrokerError(ErrorCodes.upstreamUnreachable, 'no store for a generated private_key_jwt key');
+    return this.clientKeys.keyFor(this.providerId);
   }
 
   endpointUrl(name: string): string {
@@ -332,7 +342,8 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   private discovered(): Promise<client.Configuration> {
     if (!this.configuration) {
       const s = this.settings;
-      this.configuration = discover(s).catch((err) => {
+      const key = s.tokenEndpointAuthMethod === 'private_key_jwt' ? this.clientKey() : Promise.resolve(undefined);
+      this.configuration = key.then((k) => discover(s, k)).catch((err) => {
         this.configuration = undefined;
         this.log.warn({ msg: 'upstream discovery failed', providerId: this.providerId, reason: describeError(err) });
         throw new BrokerError(ErrorCodes.upstreamUnreachable, `discovery of ${s.issuer} failed: ${describeError(err)}`, { cause: err });
@@ -342,8 +353,8 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   }
 }
 
-async function discover(s: OidcProviderSettings): Promise<client.Configuration> {
-  const auth = await clientAuthentication(s);
+async function discover(s: OidcProviderSettings, generatedKey?: Record<string, unknown>): Promise<client.Configuration> {
+  const auth = await clientAuthentication(s, generatedKey);
   // One clock skew for every time check (issue 12 item 3); the alg allow-list is the provider
   // file's, not the IdP's metadata (oauth4webapi accepts a list here).
   const metadata: Partial<client.ClientMetadata> = {
