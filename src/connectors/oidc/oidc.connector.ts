@@ -75,7 +75,6 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   private readonly settings: OidcProviderSettings;
   private readonly log: Logger;
   private configuration?: Promise<client.Configuration>;
-  private keys?: jose.JWTVerifyGetKey;
   /** The provider's ID token keys: refetch on unknown kid, single-flight, rate-limited (B47). */
   readonly idTokenKeys: UpstreamKeySet;
 
@@ -258,13 +257,11 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     const token = endpoint === BACKCHANNEL_LOGOUT && input.method === 'POST' ? input.body.logout_token : undefined;
     if (!token) throw new BrokerError('oidc.logout_token_invalid', 'logout_token missing');
     const config = await this.discovered();
-    const jwksUri = config.serverMetadata().jwks_uri;
-    if (!jwksUri) throw new BrokerError('oidc.logout_token_invalid', 'the provider publishes no keys');
-    this.keys ??= jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: UPSTREAM_TIMEOUT_SECONDS * 1000 });
+    if (!config.serverMetadata().jwks_uri) throw new BrokerError('oidc.logout_token_invalid', 'the provider publishes no keys');
     const logout = await validateLogoutToken(token, {
       issuer: config.serverMetadata().issuer,
       clientId: this.settings.clientId,
-      keys: this.keys,
+      keys: this.idTokenKeys,
       clockToleranceSeconds: this.settings.hardening.clockSkewSeconds,
       now: this.clock.now(),
     });
