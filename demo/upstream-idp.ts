@@ -55,7 +55,9 @@ export interface UpstreamClient {
   client_secret?: string;
   redirect_uris: string[];
   /** Default client_secret_basic, or `none` when there is no secret. */
-  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  /** Where the client publishes its public keys, for private_key_jwt (RFC 7523 §2.2, OIDC Registration §2). */
+  jwks_uri?: string;
   post_logout_redirect_uris?: string[];
   /** Where the IdP posts logout tokens when the user signs out there (OIDC Back-Channel Logout 1.0); sid is then in ID tokens. */
   backchannel_logout_uri?: string;
@@ -168,6 +170,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
         response_types: ['code'],
         token_endpoint_auth_method:
           c.token_endpoint_auth_method ?? (c.client_secret === undefined ? 'none' : 'client_secret_basic'),
+        ...(c.jwks_uri ? { jwks_uri: c.jwks_uri } : {}),
       })),
       async findAccount(_ctx: unknown, sub: string) {
         const user = findUser(sub);

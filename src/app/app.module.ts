@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { AdminModule } from '../admin/admin.module';
 import { AUDIT_ENTITIES } from '../audit/audit.module';
 import { AUTHORIZATION_ENTITIES, AuthorizationModule, AuthorizationVersionPublisher, PrincipalFactsSource, type AuthorizationPort } from '../authorization/authorization.module';
+import { CONNECTORS_ENTITIES } from '../connectors/connectors.module';
 import { RevocationVersionPublisher } from './authz-version-publisher';
 import { LinkingPrincipalFacts } from './principal-facts.adapter';
 import { LinkingModule, PrincipalClaimsReader } from '../linking/linking.module';
@@ -31,7 +32,7 @@ import { loggingParams } from './logging';
 import type { OpsSettings } from './ops-settings';
 
 /** Every TypeORM entity, each list from the module that owns it (DESIGN.md §2). */
-export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES, ...AUTHORIZATION_ENTITIES];
+export const ENTITIES = [...LINKING_ENTITIES, ...LOGIN_ENTITIES, ...ISSUER_ENTITIES, ...TOKENS_ENTITIES, ...AUDIT_ENTITIES, ...SESSIONS_ENTITIES, ...AUTHORIZATION_ENTITIES, ...CONNECTORS_ENTITIES];
 
 /** What the composition root may be handed instead of its defaults (tests, embedding). */
 export interface AppOptions {

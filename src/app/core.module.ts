@@ -2,7 +2,8 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ADMIN_SETTINGS, type AdminSettings } from '../admin/admin.module';
 import { Clock, CryptoRandom, Random, ReadinessRegistry, SystemClock } from '../common';
 import type { TesseraConfig } from '../config';
-import { CONNECTOR_SETTINGS, type ConnectorSettings } from '../connectors/connectors.module';
+import { hkdfSync } from 'node:crypto';
+import { CONNECTOR_SECRETS, CONNECTOR_SETTINGS, type ConnectorSecrets, type ConnectorSettings } from '../connectors/connectors.module';
 import { ISSUER_SETTINGS, type IssuerSettings } from '../issuer/issuer.module';
 import { LOGIN_SETTINGS, type LoginSettings } from '../login/login.module';
 import {
@@ -33,6 +34,8 @@ export class CoreModule {
     const login: LoginSettings = { issuer: env.issuer, https: env.https, loginTransactionTtlSeconds: env.loginTransactionTtlSeconds, providers: config.providers };
     const issuer: IssuerSettings = { issuer: env.issuer, https: env.https, authorizationCodeTtlSeconds: env.authorizationCodeTtlSeconds, clients: config.clients };
     const keyStore: KeyStoreSettings = { kek: env.kek, ...(env.keyRotationDays !== undefined ? { rotationDays: env.keyRotationDays } : {}) };
+    // Connectors get a key derived from the KEK for their own secrets at rest (upstream refresh tokens, B20), never the KEK.
+    const connectorSecrets: ConnectorSecrets = { key: new Uint8Array(hkdfSync('sha256', env.kek, new Uint8Array(0), 'tessera/connectors', 32)) };
     const tokens: TokenSettings = { issuer: env.issuer };
     const sessions: SessionSettings = {
       https: env.https,
@@ -57,6 +60,7 @@ export class CoreModule {
       // Checks behind /health/ready; any module registers its own (issue 13 item 4).
       { provide: ReadinessRegistry, useValue: new ReadinessRegistry() },
       { provide: CONNECTOR_SETTINGS, useValue: connectors },
+      { provide: CONNECTOR_SECRETS, useValue: connectorSecrets },
       { provide: LOGIN_SETTINGS, useValue: login },
       { provide: ISSUER_SETTINGS, useValue: issuer },
       { provide: KEY_STORE_SETTINGS, useValue: keyStore },

@@ -7,6 +7,7 @@ import { migrateCommand } from './commands/migrate';
 import { validatePoliciesCommand } from './commands/policies-validate';
 import { providersPlanCommand } from './commands/providers-plan';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
+import { inspectOidcCommand } from './commands/inspect-oidc';
 
 /**
  * Command table and dispatch of the `tessera` command (DESIGN.md §2, cli/).
@@ -38,12 +39,14 @@ export interface CliCommand {
   summary: string;
   /** Options for node:util parseArgs (`--help` is always added). */
   options?: ParseArgsConfig['options'];
+  /** Exit code for a bad option of this command (default {@link EXIT_USAGE}). */
+  usageExitCode?: number;
   /** Runs the command; resolves to the process exit code (0 ok, 1 failure). */
   run(args: CliArgs, io: CliIo): number | Promise<number>;
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand, providersPlanCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand, providersPlanCommand, inspectOidcCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;
@@ -80,7 +83,7 @@ export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] =
     });
   } catch (e) {
     io.stderr(`tessera ${command.words.join(' ')}: ${(e as Error).message}\n\n${commandUsage(command)}`);
-    return EXIT_USAGE;
+    return command.usageExitCode ?? EXIT_USAGE;
   }
   if (parsed.values.help) {
     io.stdout(commandUsage(command));

@@ -101,6 +101,11 @@ export const ERROR_REGISTRY = {
   // Upstream IdPs and the OIDC connector: the login is refused (RFC 6749 §4.1.2.1 access_denied).
   'upstream.unreachable': { oauth: 'temporarily_unavailable', status: 503, summary: 'the IdP did not answer (discovery, token or userinfo request)' },
   'upstream.error_response': { oauth: 'access_denied', status: 400, summary: 'the IdP answered the login with an error' },
+  'upstream.access_denied': { oauth: 'access_denied', status: 400, summary: 'the IdP answered access_denied: the user or the IdP refused the login' },
+  'upstream.login_required': { oauth: 'login_required', status: 400, summary: 'the IdP answered login_required (prompt=none and no session there)' },
+  'upstream.consent_required': { oauth: 'consent_required', status: 400, summary: 'the IdP answered consent_required (prompt=none and no consent there)' },
+  'upstream.reauthentication_required': { oauth: 'invalid_grant', status: 400, summary: 'the upstream refused to re-validate the grant on refresh (B20): the user must sign in again' },
+  'upstream.temporarily_unavailable': { oauth: 'temporarily_unavailable', status: 503, summary: 'the IdP answered temporarily_unavailable' },
   'oidc.state_mismatch': { oauth: 'access_denied', status: 400, summary: 'the IdP answer carries another state' },
   'oidc.nonce_mismatch': { oauth: 'access_denied', status: 400, summary: 'the ID token carries another nonce' },
   'oidc.issuer_mismatch': { oauth: 'access_denied', status: 400, summary: 'the answer or ID token names another issuer' },
@@ -111,6 +116,16 @@ export const ERROR_REGISTRY = {
   'oidc.claims_invalid': { oauth: 'access_denied', status: 400, summary: 'upstream claims contain NUL or ill-formed Unicode' },
   'oidc.auth_time_invalid': { oauth: 'access_denied', status: 400, summary: 'auth_time is missing where required, or in the future' },
   'oidc.reauthentication_missing': { oauth: 'access_denied', status: 400, summary: 'prompt=login was sent but the IdP reports no fresh authentication' },
+  'oidc.alg_not_allowed': { oauth: 'access_denied', status: 400, summary: "the ID token's alg is not on the provider's allow-list (none and unlisted HMAC never are)" },
+  'oidc.unknown_kid': { oauth: 'access_denied', status: 400, summary: 'no key of the provider matches the ID token, even after one JWKS refetch (B47)' },
+  'oidc.signature_invalid': { oauth: 'access_denied', status: 400, summary: "the ID token's signature does not verify with the provider's keys" },
+  'oidc.id_token_expired': { oauth: 'access_denied', status: 400, summary: 'the ID token has expired (exp, with the provider clock skew)' },
+  'oidc.id_token_time_invalid': { oauth: 'access_denied', status: 400, summary: 'the ID token is not yet valid or was issued in the future (nbf, iat, with the provider clock skew)' },
+  'oidc.audience_mismatch': { oauth: 'access_denied', status: 400, summary: 'the ID token is not for Tessera (aud), or names another authorized party (azp)' },
+  'oidc.tenant_not_allowed': { oauth: 'access_denied', status: 400, summary: 'a multi-tenant Entra ID token from a tenant not on oidc.tenants (B13)' },
+  'oidc.hosted_domain_mismatch': { oauth: 'access_denied', status: 400, summary: 'a Google ID token whose hd is not on oidc.hostedDomains' },
+  'oidc.groups_overage': { oauth: 'access_denied', status: 400, summary: 'the IdP left the groups out of the token (overage) and the provider says groupsOverage: refuse' },
+  'oidc.userinfo_subject_mismatch': { oauth: 'access_denied', status: 400, summary: 'userinfo names another sub than the ID token (OIDC Core §5.3.2)' },
 
   // SAML 2.0 connector (docs/saml.md): the login is refused (RFC 6749 §4.1.2.1 access_denied).
   'saml.response_missing': { oauth: 'access_denied', status: 400, summary: 'no SAMLResponse (or more than one) was posted' },

@@ -104,7 +104,12 @@ function loadDir<T>(
   return { items, problems, warnings };
 }
 
+/** A protocol schema seen without its protocol type. */
+type ProtocolSchemaOf = { insecure(settings: unknown): boolean };
+
 /** True when the provider's protocol settings allow plain-http upstream calls. */
 function isInsecure(p: ProviderConfig): boolean {
-  return PROTOCOL_SCHEMAS[p.protocol].insecure((p as unknown as Record<string, unknown>)[p.protocol] as never);
+  // Each schema reads its own block; the union cannot tie the two indexes together.
+  const schema = PROTOCOL_SCHEMAS[p.protocol] as ProtocolSchemaOf;
+  return schema.insecure((p as unknown as Record<string, unknown>)[p.protocol]);
 }

@@ -17,7 +17,7 @@ export interface OidcProviderSettings {
   /** Resolved from a `${ENV}` reference; never a literal in the file. Absent for public upstream clients. */
   clientSecret?: string;
   /** How Tessera authenticates at the upstream token endpoint. Default client_secret_basic (none without secret). */
-  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
   /** Scopes requested upstream; must contain `openid`. Default [openid, email, profile]. */
   scopes: string[];
   /** Call the userinfo endpoint after the code exchange. Default true. */
@@ -35,6 +35,30 @@ export interface OidcProviderSettings {
    * post-logout redirect URI at the IdP first. Default false.
    */
   upstreamLogout: boolean;
+  /** Upstream trust and vendor options added by issue 12 (see schema/oidc.schema.ts, docs/oidc.md). */
+  hardening: OidcHardening;
+}
+
+/** The `oidc:` fields that harden one upstream OpenID provider (issue 12; docs/oidc.md). */
+export interface OidcHardening {
+  /** private_key_jwt (RFC 7523 §2.2): the private JWK (JSON, from `${ENV}`); absent with other methods. */
+  privateKeyJwk?: Record<string, unknown>;
+  /** ID token `alg` allow-list. Default RS256, PS256, ES256, EdDSA; HS* only when listed (keyed with clientSecret); never none. */
+  algorithms: string[];
+  /** One clock skew in seconds for exp, nbf, iat and auth_time. Default 60, at most 300. */
+  clockSkewSeconds: number;
+  /** Entra ID multi-tenant: discovery issuer holds `{tenantid}` (B13). */
+  entraMultiTenant: boolean;
+  /** Tenants (tid) accepted under `entraMultiTenant`; `['*']` accepts any tenant explicitly. */
+  tenants: string[];
+  /** The subject is `<tid>:<oid>` (Entra's immutable ids, B15) instead of `sub`. */
+  entraObjectIdSubject: boolean;
+  /** What a groups overage (`_claim_names.groups` / `hasgroups`) does: refuse the login, or mark groups incomplete. */
+  groupsOverage: 'refuse' | 'mark-incomplete';
+  /** Google `hd`: when non-empty, the ID token's `hd` must be one of these. */
+  hostedDomains: string[];
+  /** Re-validate the upstream grant at most this often on downstream refresh (B20); absent = never. */
+  revalidateEverySeconds?: number;
 }
 
 /**
@@ -44,6 +68,7 @@ export interface OidcProviderSettings {
 export interface ProtocolSettings {
   oidc: OidcProviderSettings;
   saml: SamlProviderSettings;
+  oauth2: OAuth2ProviderSettings;
 }
 
 /**
@@ -92,6 +117,27 @@ export interface SamlProviderSettings {
   /** Bytes of the posted SAMLResponse (base64) above which it is refused before decoding. Default 262144. */
   maxResponseBytes: number;
   /** Allow an http:// metadata URL (demo and tests only). Default false. */
+  allowInsecureRequests: boolean;
+}
+
+
+/**
+ * A plain OAuth 2.0 provider (`protocol: oauth2`, GitHub style): no ID token; the user is read
+ * from a userinfo URL with field paths (schema/oauth2.schema.ts, docs/oidc.md).
+ */
+export interface OAuth2ProviderSettings {
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** GET with the access token; a JSON object describing the user. */
+  userinfoUrl: string;
+  /** GET with the access token; a JSON list of `{email, verified, primary}`. The only source of a verified email. */
+  verifiedEmailsUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  scopes: string[];
+  /** Dotted paths into the userinfo object. `subject` default `id`. */
+  fields: { subject: string; email?: string; name?: string; preferredUsername?: string };
   allowInsecureRequests: boolean;
 }
 

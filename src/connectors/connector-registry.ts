@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common';
 import { ReplayCache, RequestIdStore } from '../database';
 import type { ProviderConfig } from '../config';
+import { UpstreamGrantStore } from './oidc/upstream-grants';
+import { UpstreamClientKeyStore } from './oidc/client-keys';
 import { CONNECTOR_FACTORIES, CONNECTOR_SETTINGS, type ConnectorContext, type ConnectorFactory, type ConnectorSettings, type UpstreamConnector } from './connector';
 
 /**
@@ -20,12 +22,14 @@ export class ConnectorRegistry {
     @Inject(Clock) clock: Clock,
     @Inject(ReplayCache) replay: ReplayCache,
     @Inject(RequestIdStore) requestIds: RequestIdStore,
+    grants: UpstreamGrantStore,
+    clientKeys: UpstreamClientKeyStore,
   ) {
     const byProtocol = new Map(factories.map((f) => [f.protocol, f]));
     for (const provider of settings.providers.values()) {
       const factory = byProtocol.get(provider.protocol);
       if (!factory) throw new Error(`no connector factory for protocol ${provider.protocol} (provider ${provider.id})`);
-      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, requestIds }));
+      this.byProvider.set(provider.id, create(factory, provider, { issuer: settings.issuer, clock, replay, requestIds, grants, clientKeys }));
     }
   }
 

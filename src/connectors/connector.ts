@@ -2,6 +2,8 @@ import type { Clock } from '../common';
 import type { ReplayCache, RequestIdStore } from '../database';
 import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
+import type { UpstreamGrantRecorder } from './oidc/upstream-grants';
+import type { ClientKeySource } from './oidc/client-keys';
 
 /**
  * The connector seam (DESIGN.md §9, after Dex): a small base interface every upstream protocol
@@ -158,6 +160,10 @@ export interface ConnectorContext {
   replay: ReplayCache;
   /** Ids of requests sent upstream (SAML AuthnRequest IDs), single use across instances. */
   requestIds: RequestIdStore;
+  /** Keeps upstream refresh tokens (encrypted) for re-validation on downstream refresh (B20). */
+  grants?: UpstreamGrantRecorder;
+  /** Generated private_key_jwt keys, for providers whose file names no `privateKey`. */
+  clientKeys?: ClientKeySource;
 }
 
 /** Makes the connector of one provider; one factory per protocol, registered by protocol name. */

@@ -141,7 +141,7 @@ export class UpstreamAnswers {
       // Refused by the connector (saml.unsolicited_refused) unless the provider file allows it.
       const assertion = await connector.completeUnsolicited(e.name, input);
       if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
-      const identity = mapIdentity(assertion, { trust: provider.trust });
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping });
       const resolved = await this.linking.resolve(identity, provider.linking.policy);
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);

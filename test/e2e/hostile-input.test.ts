@@ -206,7 +206,7 @@ describe('hostile input', () => {
 
   it.each<[string, (iss: string) => Record<string, string>, string]>([
     ['a forged code (the upstream token endpoint refuses it)', (iss) => ({ code: 'forged-code', iss }), 'oidc.token_exchange_failed'],
-    ['an upstream error response (OIDC Core §3.1.2.6)', (iss) => ({ error: 'access_denied', iss }), 'upstream.error_response'],
+    ['an upstream error response (OIDC Core §3.1.2.6; issue 12 item 9: access_denied keeps its code)', (iss) => ({ error: 'access_denied', iss }), 'upstream.access_denied'],
     ['an answer without iss from an IdP that promises it (RFC 9207 §2.4, mix-up defence)', () => ({ code: 'some-code' }), 'oidc.issuer_mismatch'],
     ['an answer naming another issuer (RFC 9207 §2.4)', () => ({ code: 'some-code', iss: 'https://evil.example' }), 'oidc.issuer_mismatch'],
   ])('%s gives the app access_denied with its state, an audit event, and no principal', async (_name, answer, reason) => {

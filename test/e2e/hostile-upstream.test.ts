@@ -73,10 +73,10 @@ describe('a hostile upstream IdP', () => {
 
   it.each<[string, HostileBehaviour, string | undefined, boolean]>([
     [
-      'OIDC Core §5.3.2 / B15: userinfo changes the email without email_verified → the ID token’s "true" does not carry over',
+      'issue 12 item 5 / B15: userinfo sends another email → the ID token wins, with its own verified flag (never the other source’s)',
       { idTokenClaims: { sub: 'u1', email: 'x@corp.example', email_verified: true }, userinfo: { email: 'boss@corp.example' } },
-      'boss@corp.example',
-      false,
+      'x@corp.example',
+      true,
     ],
     [
       'a userinfo email_verified without an email does not verify the ID token’s address',

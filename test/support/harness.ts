@@ -51,7 +51,9 @@ export interface HarnessOptions {
   /** Extra accounts at the upstream IdP, besides the demo users. */
   extraUpstreamUsers?: DemoUser[];
   /** More OIDC providers, written as providers/<id>.yaml (client id `tessera`, secret `hostile-secret`). */
-  extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[] }>;
+  extraProviders?: Array<{ id: string; issuer: string; trustDomains: string[]; /** More lines of its `oidc:` block (indented). */ oidcLines?: string[] }>;
+  /** More provider files written as given (file stem → YAML), e.g. a `protocol: oauth2` provider. */
+  providerFiles?: Record<string, string>;
   /**
    * More real upstream OPs (demo/upstream-idp.ts, the demo users), each configured as OIDC provider
    * `id` with its own client `tessera` registered for `/federation/oidc/<id>/callback` (plus
@@ -66,6 +68,10 @@ export interface HarnessOptions {
     trustDomains?: string[];
     /** Lines appended to its provider file instead of `linking: { policy: none }` (issue 10: linking, mapping). */
     providerYaml?: string;
+    /** Overrides of Tessera's client there (e.g. private_key_jwt); `{tessera}` in a value is Tessera's issuer. */
+    client?: Partial<UpstreamClient>;
+    /** More lines of the provider's `oidc:` block. */
+    oidcLines?: string[];
   }>;
   /** More confidential apps (client_secret_basic), e.g. one with ES256 ID tokens. */
   extraClients?: Array<{
@@ -169,7 +175,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         port: 0,
         users: extra.users ?? [...DEMO_USERS, ...(opts.extraUpstreamUsers ?? [])],
         log: process.env.TEST_LOG_LEVEL ? undefined : () => undefined,
-        clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])] }],
+        clients: [{ client_id: 'tessera', client_secret: clientSecret, redirect_uris: [`${issuer}/federation/oidc/${extra.id}/callback`, ...(extra.extraRedirectUris ?? [])], ...(JSON.parse(JSON.stringify(extra.client ?? {}).replaceAll('{tessera}', issuer)) as Partial<UpstreamClient>) }],
       });
       upstreams[extra.id] = { idp: other, clientSecret };
     }
@@ -192,16 +198,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     }) + 'subject: { claim: sub }\nlinking: { policy: none }\nhomeRealm: { domains: [demo.tessera.test] }\n',
   );
   for (const p of opts.extraProviders ?? []) {
-    writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains }));
+    writeFileSync(join(dir, 'providers', `${p.id}.yaml`), oidcProviderYaml({ displayName: p.id, issuer: p.issuer, secretEnv: 'E2E_EXTRA_PROVIDER_SECRET', trustDomains: p.trustDomains, extra: p.oidcLines }));
   }
   for (const [id, yaml] of Object.entries(opts.extraProviderFiles ?? {})) writeFileSync(join(dir, 'providers', `${id}.yaml`), yaml);
+  for (const [stem, yaml] of Object.entries(opts.providerFiles ?? {})) writeFileSync(join(dir, 'providers', `${stem}.yaml`), yaml);
   const upstreamEnv: Record<string, string> = {};
   Object.entries(upstreams).forEach(([id, u], i) => {
     upstreamEnv[`E2E_UPSTREAM_SECRET_${i}`] = u.clientSecret;
     const extra = opts.extraUpstreamIdps?.find((x) => x.id === id);
     writeFileSync(
       join(dir, 'providers', `${id}.yaml`),
-      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: extra?.trustDomains ?? ['demo.tessera.test'] }) +
+      oidcProviderYaml({ displayName: `Test upstream ${id}`, issuer: u.idp.issuer, secretEnv: `E2E_UPSTREAM_SECRET_${i}`, trustDomains: extra?.trustDomains ?? ['demo.tessera.test'], extra: extra?.oidcLines }) +
         'subject: { claim: sub }\n' + (extra?.providerYaml ?? 'linking: { policy: none }\n'),
     );
   });

@@ -12,6 +12,12 @@ export interface HostileBehaviour {
   userinfo?: Record<string, unknown>;
   /** When set, the token endpoint answers 400 with this body instead of tokens. */
   tokenError?: Record<string, unknown>;
+  /** When set, the authorization endpoint answers with this error (RFC 6749 §4.1.2.1) instead of a code. */
+  authorizeError?: string;
+  /** When set, signs the ID token instead of the OP's own key (alg none, HS256, an unknown kid…). */
+  signIdToken?: (claims: Record<string, unknown>) => Promise<string>;
+  /** When set, the JWKS the OP publishes (e.g. after a key rotation). */
+  jwks?: Array<Record<string, unknown>>;
 }
 
 /** A running hostile OP. */
@@ -20,6 +26,13 @@ export interface HostileOp {
   behaviour: HostileBehaviour;
   /** Authorization requests it received (their query parameters). */
   requests: Array<Record<string, string>>;
+  /** How many times its JWKS was fetched. */
+  jwksFetches: number;
+  /** Refresh tokens it would accept now (single use, rotated), and how many refresh requests it got. */
+  liveRefreshTokens: Set<string>;
+  refreshCalls: number;
+  /** Its own signing key and public JWK (kid `hostile`). */
+  key: { privateKey: jose.CryptoKey; jwk: Record<string, unknown> };
   close(): Promise<void>;
 }
 
@@ -36,30 +49,48 @@ export async function startHostileOp(): Promise<HostileOp> {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const op: HostileOp = { issuer, behaviour: { idTokenClaims: {} }, requests: [], close: async () => undefined };
+  const op: HostileOp = { issuer, behaviour: { idTokenClaims: {} }, requests: [], jwksFetches: 0, liveRefreshTokens: new Set(), refreshCalls: 0, key: { privateKey, jwk }, close: async () => undefined };
   const codes = new Map<string, { nonce?: string; clientId: string }>();
 
   app.get('/.well-known/openid-configuration', (_req, res) => {
     res.json(discoveryDocument(issuer, { userinfo_endpoint: `${issuer}/userinfo` }));
   });
-  app.get('/jwks', (_req, res) => res.json({ keys: [jwk] }));
+  app.get('/jwks', (_req, res) => {
+    op.jwksFetches += 1;
+    res.json({ keys: op.behaviour.jwks ?? [jwk] });
+  });
   app.get('/authorize', (req, res) => {
     const q = req.query as Record<string, string>;
     op.requests.push(q);
     const code = randomBytes(16).toString('hex');
     codes.set(code, { nonce: q.nonce, clientId: q.client_id });
     const back = new URL(q.redirect_uri);
+    if (op.behaviour.authorizeError) {
+      back.searchParams.set('error', op.behaviour.authorizeError);
+      back.searchParams.set('state', q.state);
+      return void res.redirect(302, back.href);
+    }
     back.searchParams.set('code', code);
     back.searchParams.set('state', q.state);
     res.redirect(302, back.href);
   });
   app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
+    if (req.body.grant_type === 'refresh_token') {
+      // Single-use refresh tokens, rotated on every use; a reused one is refused (as GitLab does, B20).
+      op.refreshCalls += 1;
+      const presented = String(req.body.refresh_token);
+      if (!op.liveRefreshTokens.delete(presented)) return void res.status(400).json({ error: 'invalid_grant' });
+      const next = randomBytes(16).toString('hex');
+      op.liveRefreshTokens.add(next);
+      return void res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, refresh_token: next });
+    }
     const grant = codes.get(String(req.body.code));
     codes.delete(String(req.body.code));
     if (!grant) return void res.status(400).json({ error: 'invalid_grant' });
     if (op.behaviour.tokenError) return void res.status(400).json(op.behaviour.tokenError);
     const now = Math.floor(Date.now() / 1000);
-    const idToken = await new jose.SignJWT({ ...(grant.nonce ? { nonce: grant.nonce } : {}), ...op.behaviour.idTokenClaims })
+    const claims = { iss: issuer, sub: 'hostile-user', aud: grant.clientId, iat: now, exp: now + 300, ...(grant.nonce ? { nonce: grant.nonce } : {}), ...op.behaviour.idTokenClaims };
+    const idToken = op.behaviour.signIdToken ? await op.behaviour.signIdToken(claims) : await new jose.SignJWT({ ...(grant.nonce ? { nonce: grant.nonce } : {}), ...op.behaviour.idTokenClaims })
       .setProtectedHeader({ alg: 'RS256', kid: 'hostile' })
       .setIssuer(issuer)
       .setSubject(String(op.behaviour.idTokenClaims.sub ?? 'hostile-user'))
@@ -67,7 +98,9 @@ export async function startHostileOp(): Promise<HostileOp> {
       .setIssuedAt(now)
       .setExpirationTime(now + 300)
       .sign(privateKey);
-    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+    const refreshToken = randomBytes(16).toString('hex');
+    op.liveRefreshTokens.add(refreshToken);
+    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken, refresh_token: refreshToken });
   });
   app.get('/userinfo', (_req, res) => {
     res.json({ sub: String(op.behaviour.idTokenClaims.sub ?? 'hostile-user'), ...op.behaviour.userinfo });

@@ -3,6 +3,7 @@
  * fresh value with sensible defaults; pass overrides for the fields a row cares about.
  */
 import type { ClientConfig, ProviderConfig, ProviderConfigOf } from '../../src/config/types';
+import { DEFAULT_OIDC_HARDENING } from '../../src/config/schema/oidc-hardening.schema';
 import type { IssuerSettings } from '../../src/issuer/issuer.module';
 import type { UpstreamAssertion } from '../../src/identity/types';
 
@@ -62,13 +63,14 @@ export function providerConfig(id: string, homeRealmDomains: string[] = [], over
       allowInsecureRequests: false,
       responseMode: 'query',
       upstreamLogout: false,
+      hardening: DEFAULT_OIDC_HARDENING,
     },
     subject: {},
     trust: { emailVerified: 'asserted', domains: [] },
     linking: { policy: 'none' },
     homeRealm: { domains: homeRealmDomains },
     ...overrides,
-  };
+  } as ProviderConfig;
 }
 
 /** A map keyed by provider id, as TesseraConfig.providers. */

@@ -63,7 +63,7 @@ export const inspectSamlCommand: CliCommand = {
     }
     let identity;
     try {
-      identity = mapIdentity(result.assertion, { trust: provider.trust });
+      identity = mapIdentity(result.assertion, { trust: provider.trust, mapping: provider.mapping });
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'mapping.subject_missing';
       io.stdout(JSON.stringify({ verdict: 'rejected', code, reason: (e as Error).message }) + '\n');

@@ -1,19 +1,20 @@
 import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import type { OidcProviderSettings } from '../types';
+import type { OidcHardening, OidcProviderSettings } from '../types';
 import { FieldProblems } from './problems';
 import { checkIssuerUrl, checkScope } from './rules';
 import type { ProtocolSchema } from './protocol-schema';
 import { IsList } from './list';
 import { BOOLEAN, MUST_INCLUDE_OPENID, NOT_EMPTY, REQUIRED, STRING, oneOf } from './messages';
+import { buildHardening, OidcHardeningFields } from './oidc-hardening.schema';
 
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 const RESPONSE_MODES = ['query', 'form_post'] as const;
 
 /** Default scopes requested upstream (types.ts `OidcProviderSettings.scopes`). */
 export const DEFAULT_PROVIDER_SCOPES = ['openid', 'email', 'profile'];
 
 /** The `oidc:` block of a provider file, as written. */
-export class OidcSettingsDto {
+export class OidcSettingsDto extends OidcHardeningFields {
   @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) issuer!: string;
   @IsDefined(REQUIRED) @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientId!: string;
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) clientSecret?: string;
@@ -37,7 +38,7 @@ export class OidcSettingsDto {
 export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
   protocol: 'oidc',
   dto: OidcSettingsDto,
-  secretFields: ['clientSecret'],
+  secretFields: ['clientSecret', 'privateKey'],
   build(o: OidcSettingsDto, problems: FieldProblems): OidcProviderSettings | undefined {
     const allowInsecure = o.allowInsecureRequests === true;
     if (typeof o.issuer === 'string' && !problems.has('oidc.issuer')) {
@@ -47,7 +48,7 @@ export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
     const method = o.tokenEndpointAuthMethod ?? (o.clientSecret === undefined ? undefined : 'client_secret_basic');
     if (method === 'none' && o.clientSecret !== undefined) {
       problems.add('oidc.clientSecret', 'is not allowed when tokenEndpointAuthMethod is none');
-    } else if (method !== 'none' && o.clientSecret === undefined) {
+    } else if (method !== 'none' && method !== 'private_key_jwt' && o.clientSecret === undefined) {
       problems.add('oidc.clientSecret', 'is required (or set tokenEndpointAuthMethod: none for a public upstream client)');
     }
     const scopes = o.scopes ?? DEFAULT_PROVIDER_SCOPES;
@@ -58,7 +59,8 @@ export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
       });
       if (!scopes.includes('openid')) problems.add('oidc.scopes', MUST_INCLUDE_OPENID);
     }
-    if (problems.has('oidc')) return undefined;
+    const hardening: OidcHardening | undefined = buildHardening(o, method, problems);
+    if (problems.has('oidc') || !hardening) return undefined;
     return {
       issuer: o.issuer,
       clientId: o.clientId,
@@ -69,6 +71,7 @@ export const OIDC_SCHEMA: ProtocolSchema<'oidc', OidcSettingsDto> = {
       allowInsecureRequests: allowInsecure,
       responseMode: o.responseMode ?? 'query',
       upstreamLogout: o.upstreamLogout ?? false,
+      hardening,
     };
   },
   insecure: (s) => s.allowInsecureRequests,

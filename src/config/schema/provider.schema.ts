@@ -3,6 +3,7 @@ import { IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, V
 import { compileMapping, PRESET_NAMES } from '../../identity/identity.module';
 import type { LinkingPolicy, Protocol, ProtocolSettings, ProviderConfig } from '../types';
 import { OIDC_SCHEMA } from './oidc.schema';
+import { OAUTH2_SCHEMA } from './oauth2.schema';
 import { SAML_SCHEMA } from './saml.schema';
 import type { ProtocolSchema } from './protocol-schema';
 import { FieldProblems, type FieldProblem } from './problems';
@@ -20,7 +21,7 @@ import { EMPTY_LIST, MAPPING, NOT_EMPTY, REQUIRED, STRING, oneOf } from './messa
 const LINKING_POLICIES: LinkingPolicy[] = ['none', 'email', 'user-confirmed', 'admin-bound'];
 
 /** Protocols a provider file may name; those without a schema in {@link PROTOCOL_SCHEMAS} are refused as not implemented. */
-const KNOWN_PROTOCOLS = ['oidc', 'saml'] as const;
+const KNOWN_PROTOCOLS = ['oidc', 'saml', 'oauth2'] as const;
 type KnownProtocol = (typeof KNOWN_PROTOCOLS)[number];
 
 /**
@@ -28,7 +29,7 @@ type KnownProtocol = (typeof KNOWN_PROTOCOLS)[number];
  * schema file and one entry here.
  */
 
-export const PROTOCOL_SCHEMAS: { [P in Protocol]: ProtocolSchema<P, any> } = { oidc: OIDC_SCHEMA, saml: SAML_SCHEMA };
+export const PROTOCOL_SCHEMAS: { [P in Protocol]: ProtocolSchema<P, any> } = { oidc: OIDC_SCHEMA, saml: SAML_SCHEMA, oauth2: OAUTH2_SCHEMA };
 
 /** Field paths whose values must be `${ENV}` references (see ../env-refs.ts). */
 export const PROVIDER_SECRET_FIELDS: ReadonlySet<string> = new Set(
@@ -75,6 +76,7 @@ export class ProviderFileDto {
   /** Protocol blocks are validated by their own schema (PROTOCOL_SCHEMAS); here only their shape. */
   @IsOptional() @IsObject(MAPPING) oidc?: Record<string, unknown>;
   @IsOptional() @IsObject(MAPPING) saml?: Record<string, unknown>;
+  @IsOptional() @IsObject(MAPPING) oauth2?: Record<string, unknown>;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => SubjectDto) subject?: SubjectDto;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => TrustDto) trust?: TrustDto;
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => LinkingDto) linking?: LinkingDto;
@@ -123,6 +125,7 @@ export function buildProvider(
   }
   const schema = isImplemented(dto.protocol) ? PROTOCOL_SCHEMAS[dto.protocol] : undefined;
   if (KNOWN_PROTOCOLS.includes(dto.protocol) && !schema) problems.add('protocol', `${dto.protocol} connector is not implemented yet`);
+  if (dto.protocol === 'oauth2' && dto.subject !== undefined) problems.add('subject', 'does not apply to OAuth 2.0 providers; use oauth2.fields.subject');
   if (dto.protocol === 'oidc' && dto.subject?.from !== undefined) problems.add('subject.from', 'applies to SAML providers only; use subject.claim');
   if (dto.linking?.onConflict !== undefined && dto.linking.policy !== 'email') problems.add('linking.onConflict', 'applies to policy email only');
   const compiled = compileMapping({ preset: dto.preset, mapping: dto.mapping, attributes: dto.attributes, condition: dto.condition }, dto.protocol === 'saml' ? 'generic-saml' : 'generic-oidc');

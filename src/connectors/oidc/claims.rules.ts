@@ -11,8 +11,9 @@ const VERIFIED_PAIRS: ReadonlyArray<[string, string]> = [
 
 /**
  * Turns ID token claims plus userinfo into UpstreamAssertion attributes: every value a list of
- * strings (DESIGN.md §3). Userinfo wins over the ID token for the same claim (OIDC Core §5.3.2
- * makes userinfo authoritative for user claims). A verified flag is only taken together with its
+ * strings (DESIGN.md §3). A later source wins over an earlier one for the same claim (the
+ * connector passes userinfo first and the ID token last: the signed token wins, assertion.rules.ts).
+ * A verified flag is only taken together with its
  * value: a later source that sends `email` without `email_verified` drops the earlier flag, and
  * a source that sends `email_verified` without `email` is not heard on it, so one address is
  * never verified by a word about another. Booleans and numbers become their string form,

@@ -1,6 +1,7 @@
 import * as jose from 'jose';
 import { BrokerError } from '../../common';
 import type { UpstreamLogout } from '../connector';
+import type { UpstreamKeySet } from './upstream-keys';
 
 /** The event member every logout token carries (OIDC Back-Channel Logout 1.0 §2.4). */
 const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -11,8 +12,8 @@ export interface LogoutTokenCheck {
   issuer: string;
   /** Tessera's client id at the provider (must be in `aud`). */
   clientId: string;
-  /** The provider's signing keys. */
-  keys: jose.JWTVerifyGetKey;
+  /** The provider's signing keys, refetched on an unknown kid like for ID tokens (B47). */
+  keys: UpstreamKeySet;
   clockToleranceSeconds: number;
   /** Current time. */
   now: Date;
@@ -30,7 +31,7 @@ export interface LogoutTokenCheck {
 export async function validateLogoutToken(token: string, check: LogoutTokenCheck): Promise<UpstreamLogout & { jti: string; expiresAt: Date }> {
   let payload: jose.JWTPayload;
   try {
-    const result = await jose.jwtVerify(token, check.keys, {
+    const result = await check.keys.verify(token, {
       issuer: check.issuer,
       audience: check.clientId,
       algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],

@@ -17,22 +17,28 @@ import {
   type UpstreamLogout,
   type UpstreamLogoutCapable,
   type LogoutCapable,
+  type DocumentCapable,
   type UpstreamStep,
 } from '../connector';
-import { claimsToAttributes } from './claims.rules';
+import { buildOidcAssertion } from './assertion.rules';
+import { verifyIdToken } from './id-token';
 import { validateLogoutToken } from './logout-token';
 import { describeError, mapOidcError } from './errors';
+import { clientAuthentication, clientJwks } from './client-auth';
+import { UpstreamKeySet } from './upstream-keys';
+import type { UpstreamGrantRecorder } from './upstream-grants';
+import type { ClientKeySource } from './client-keys';
 
 /** Seconds an upstream HTTP call (discovery, token, userinfo, JWKS) may take. */
 const UPSTREAM_TIMEOUT_SECONDS = 10;
-/** Seconds of clock difference tolerated with the upstream IdP (DESIGN.md §4 clockSkewSeconds default). */
-const CLOCK_SKEW_SECONDS = 60;
 /** Where the provider's authorization response arrives. */
 const CALLBACK = 'callback';
 /** Where the provider posts logout tokens (OIDC Back-Channel Logout 1.0 §2.5). */
 const BACKCHANNEL_LOGOUT = 'backchannel-logout';
 /** Where the browser comes back after the provider's end_session (RP-Initiated Logout 1.0 §3). */
 const LOGOUT_RETURN = 'logout-return';
+/** Where the public key of private_key_jwt is published (RFC 7517 §5), for IdPs that read it by URL. */
+const JWKS = 'jwks';
 
 /** What the OIDC connector keeps with the login transaction between begin and complete. Times in seconds. */
 export type OidcLoginState = {
@@ -50,7 +56,7 @@ export type OidcLoginState = {
 export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
   readonly protocol = 'oidc' as const;
   create(provider: ProviderConfigOf<'oidc'>, ctx: ConnectorContext): OidcConnector {
-    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay);
+    return new OidcConnector(provider, ctx.issuer, ctx.clock, ctx.replay, ctx.grants, ctx.clientKeys);
   }
 }
 
@@ -62,20 +68,23 @@ export class OidcConnectorFactory implements ConnectorFactory<'oidc'> {
  * The answer arrives at `callback`: as a redirect (GET, `responseMode: query`) or as a cross-site
  * POST (`responseMode: form_post`, OAuth 2.0 Form Post Response Mode) — only the configured one.
  */
-export class OidcConnector implements UpstreamConnector<OidcLoginState>, UpstreamLogoutCapable, LogoutCapable {
+export class OidcConnector implements UpstreamConnector<OidcLoginState>, UpstreamLogoutCapable, LogoutCapable, DocumentCapable {
   readonly protocol = 'oidc' as const;
   readonly providerId: string;
   readonly endpoints: Readonly<Record<string, EndpointSpec>>;
   private readonly settings: OidcProviderSettings;
   private readonly log: Logger;
   private configuration?: Promise<client.Configuration>;
-  private keys?: jose.JWTVerifyGetKey;
+  /** The provider's ID token keys: refetch on unknown kid, single-flight, rate-limited (B47). */
+  readonly idTokenKeys: UpstreamKeySet;
 
   constructor(
     private readonly provider: ProviderConfigOf<'oidc'>,
     private readonly issuer: string,
     private readonly clock: Clock,
     private readonly replay: ReplayCache,
+    private readonly grants?: UpstreamGrantRecorder,
+    private readonly clientKeys?: ClientKeySource,
   ) {
     this.providerId = provider.id;
     this.settings = provider.oidc;
@@ -84,7 +93,23 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       [CALLBACK]: { methods: [this.settings.responseMode === 'form_post' ? 'POST' : 'GET'], role: 'answer' },
       [BACKCHANNEL_LOGOUT]: { methods: ['POST'], role: 'logout' },
       [LOGOUT_RETURN]: { methods: ['GET'], role: 'logout-return' },
+      ...(this.settings.tokenEndpointAuthMethod === 'private_key_jwt' ? { [JWKS]: { methods: ['GET'], role: 'document' } as EndpointSpec } : {}),
     };
+    this.idTokenKeys = new UpstreamKeySet(() => this.fetchJwks(), clock);
+  }
+
+  /** The public half of the private_key_jwt key, at `jwks` (only with tokenEndpointAuthMethod private_key_jwt). */
+  async document(endpoint: string): Promise<{ contentType: string; body: string }> {
+    if (endpoint !== JWKS || this.settings.tokenEndpointAuthMethod !== 'private_key_jwt') throw new BrokerError('login.endpoint_unknown', `no document ${endpoint}`);
+    return { contentType: 'application/jwk-set+json', body: JSON.stringify(clientJwks(await this.clientKey())) };
+  }
+
+  /** The private_key_jwt key: the file's, or the generated one (kept encrypted by {@link ClientKeySource}). */
+  private async clientKey(): Promise<Record<string, unknown>> {
+    const configured = this.settings.hardening.privateKeyJwk;
+    if (configured) return configured;
+    if (!this.clientKeys) throw new BrokerError(ErrorCodes.upstreamUnreachable, 'no store for a generated private_key_jwt key');
+    return this.clientKeys.keyFor(this.providerId);
   }
 
   endpointUrl(name: string): string {
@@ -141,8 +166,11 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     } catch (err) {
       throw mapOidcError(err, ErrorCodes.oidcTokenExchangeFailed);
     }
-    const claims = tokens.claims();
-    if (!claims) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'token response carried no ID token');
+    if (!tokens.claims() || !tokens.id_token) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'token response carried no ID token');
+    // openid-client checked the response (state, iss parameter, nonce, aud, azp); the signature,
+    // the alg allow-list, the one clock skew and the vendor rules are checked here (issue 12).
+    const verified = await verifyIdToken(tokens.id_token, this.idTokenPolicy(config), this.idTokenKeys, this.clock.now(), state.nonce);
+    const claims = verified.claims as typeof verified.claims & { sub: string };
     let userinfo: Record<string, unknown> | undefined;
     if (this.settings.fetchUserinfo && config.serverMetadata().userinfo_endpoint) {
       try {
@@ -156,24 +184,68 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     if (!isStorableDeep(claims) || !isStorableDeep(userinfo ?? null)) {
       throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL or ill-formed Unicode');
     }
-    const authTime = this.checkedAuthTime(claims.auth_time, state);
-    const attributes = claimsToAttributes(claims, userinfo);
-    const subjectClaim = this.provider.subject.claim ?? 'sub';
-    const subject = subjectClaim === 'sub' ? claims.sub : attributes[subjectClaim]?.[0];
-    if (!subject) throw new BrokerError(ErrorCodes.mappingSubjectMissing, `claim ${subjectClaim} absent`);
-    return {
+    this.checkedAuthTime(claims.auth_time, state);
+    const assertion = buildOidcAssertion(claims, userinfo, verified.groupsOverage, {
       providerId: this.providerId,
-      issuer: claims.iss,
-      subject,
-      attributes,
-      authn: {
-        authTime: authTime === undefined ? undefined : new Date(authTime * 1000),
-        acr: typeof claims.acr === 'string' ? claims.acr : undefined,
-        amr: Array.isArray(claims.amr) ? claims.amr.map(String) : undefined,
-        upstreamSessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
-      },
-      initiatedBy: 'sp',
+      ...(this.provider.subject.claim ? { subjectClaim: this.provider.subject.claim } : {}),
+      hardening: this.settings.hardening,
+    });
+    // B20: the upstream refresh token is kept (encrypted) only when the provider asks for re-validation.
+    if (this.revalidateEverySeconds !== undefined && tokens.refresh_token && this.grants) {
+      await this.grants.record({ providerId: this.providerId, subject: assertion.subject }, tokens.refresh_token);
+    }
+    return assertion;
+  }
+
+  /** `oidc.revalidateEverySeconds` of the provider file, or undefined (never re-validate, B20). */
+  get revalidateEverySeconds(): number | undefined {
+    return this.settings.hardening.revalidateEverySeconds;
+  }
+
+  /**
+   * One refresh_token grant at the provider (RFC 6749 §6, OIDC Core §12.2), for re-validation (B20).
+   * An ID token in the answer must name the same subject.
+   * @returns the rotated refresh token, when the provider rotated it.
+   * @throws BrokerError `upstream.unreachable`; any other BrokerError means the upstream refused.
+   */
+  async refreshUpstream(refreshToken: string, subject: string): Promise<{ refreshToken?: string }> {
+    const config = await this.discovered();
+    let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+    try {
+      tokens = await client.refreshTokenGrant(config, refreshToken);
+    } catch (err) {
+      throw mapOidcError(err, ErrorCodes.oidcTokenExchangeFailed);
+    }
+    const claims = tokens.claims();
+    if (claims && tokens.id_token) {
+      const verified = await verifyIdToken(tokens.id_token, this.idTokenPolicy(config), this.idTokenKeys, this.clock.now());
+      const again = buildOidcAssertion(verified.claims, undefined, verified.groupsOverage, {
+        providerId: this.providerId,
+        ...(this.provider.subject.claim ? { subjectClaim: this.provider.subject.claim } : {}),
+        hardening: this.settings.hardening,
+      });
+      if (again.subject !== subject) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'the refreshed ID token names another subject');
+    }
+    return tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {};
+  }
+
+  /** What {@link verifyIdToken} checks against: the discovered issuer, the client, the hardening settings. */
+  idTokenPolicy(config: client.Configuration): Parameters<typeof verifyIdToken>[1] {
+    return {
+      issuer: config.serverMetadata().issuer,
+      clientId: this.settings.clientId,
+      ...(this.settings.clientSecret ? { clientSecret: this.settings.clientSecret } : {}),
+      hardening: this.settings.hardening,
     };
+  }
+
+  /** The provider's JWKS (RFC 7517 §5) from its discovered `jwks_uri`. @throws when unreachable or not JSON. */
+  private async fetchJwks(): Promise<jose.JSONWebKeySet> {
+    const uri = (await this.discovered()).serverMetadata().jwks_uri;
+    if (!uri) throw new BrokerError(ErrorCodes.oidcIdTokenInvalid, 'the provider publishes no jwks_uri');
+    const res = await fetch(uri, { signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_SECONDS * 1000), headers: { accept: 'application/json' } });
+    if (!res.ok) throw new TypeError(`JWKS answered ${res.status}`);
+    return (await res.json()) as jose.JSONWebKeySet;
   }
 
   /**
@@ -185,14 +257,12 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     const token = endpoint === BACKCHANNEL_LOGOUT && input.method === 'POST' ? input.body.logout_token : undefined;
     if (!token) throw new BrokerError('oidc.logout_token_invalid', 'logout_token missing');
     const config = await this.discovered();
-    const jwksUri = config.serverMetadata().jwks_uri;
-    if (!jwksUri) throw new BrokerError('oidc.logout_token_invalid', 'the provider publishes no keys');
-    this.keys ??= jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: UPSTREAM_TIMEOUT_SECONDS * 1000 });
+    if (!config.serverMetadata().jwks_uri) throw new BrokerError('oidc.logout_token_invalid', 'the provider publishes no keys');
     const logout = await validateLogoutToken(token, {
       issuer: config.serverMetadata().issuer,
       clientId: this.settings.clientId,
-      keys: this.keys,
-      clockToleranceSeconds: CLOCK_SKEW_SECONDS,
+      keys: this.idTokenKeys,
+      clockToleranceSeconds: this.settings.hardening.clockSkewSeconds,
       now: this.clock.now(),
     });
     if (!(await this.replay.firstUse('oidc.logout_token', `${this.providerId}:${logout.jti}`, logout.expiresAt))) {
@@ -255,10 +325,11 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   private checkedAuthTime(raw: unknown, state: OidcLoginState): number | undefined {
     const authTime = typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
     const now = this.clock.nowSeconds();
-    if (authTime !== undefined && authTime > now + CLOCK_SKEW_SECONDS) {
+    const skew = this.settings.hardening.clockSkewSeconds;
+    if (authTime !== undefined && authTime > now + skew) {
       throw new BrokerError('oidc.auth_time_invalid', `auth_time ${authTime} is in the future`);
     }
-    if (state.forceAuthn && (authTime === undefined || authTime < state.requestedAt - CLOCK_SKEW_SECONDS)) {
+    if (state.forceAuthn && (authTime === undefined || authTime < state.requestedAt - skew)) {
       throw new BrokerError('oidc.reauthentication_missing', 'prompt=login was sent but the IdP reports no fresh authentication');
     }
     return authTime;
@@ -268,7 +339,8 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   private discovered(): Promise<client.Configuration> {
     if (!this.configuration) {
       const s = this.settings;
-      this.configuration = discover(s).catch((err) => {
+      const key = s.tokenEndpointAuthMethod === 'private_key_jwt' ? this.clientKey() : Promise.resolve(undefined);
+      this.configuration = key.then((k) => discover(s, k)).catch((err) => {
         this.configuration = undefined;
         this.log.warn({ msg: 'upstream discovery failed', providerId: this.providerId, reason: describeError(err) });
         throw new BrokerError(ErrorCodes.upstreamUnreachable, `discovery of ${s.issuer} failed: ${describeError(err)}`, { cause: err });
@@ -278,14 +350,15 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
   }
 }
 
-function discover(s: OidcProviderSettings): Promise<client.Configuration> {
-  const auth =
-    s.tokenEndpointAuthMethod === 'none' || !s.clientSecret
-      ? client.None()
-      : s.tokenEndpointAuthMethod === 'client_secret_post'
-        ? client.ClientSecretPost(s.clientSecret)
-        : client.ClientSecretBasic(s.clientSecret);
-  return client.discovery(new URL(s.issuer), s.clientId, undefined, auth, {
+async function discover(s: OidcProviderSettings, generatedKey?: Record<string, unknown>): Promise<client.Configuration> {
+  const auth = await clientAuthentication(s, generatedKey);
+  // One clock skew for every time check (issue 12 item 3); the alg allow-list is the provider
+  // file's, not the IdP's metadata (oauth4webapi accepts a list here).
+  const metadata: Partial<client.ClientMetadata> = {
+    [client.clockTolerance]: s.hardening.clockSkewSeconds,
+    id_token_signed_response_alg: s.hardening.algorithms as unknown as string,
+  };
+  return client.discovery(new URL(s.issuer), s.clientId, metadata, auth, {
     timeout: UPSTREAM_TIMEOUT_SECONDS,
     execute: s.allowInsecureRequests ? [client.allowInsecureRequests] : [],
   });

@@ -4,7 +4,7 @@ import { AuthorizationPort } from '../../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random } from '../../common';
 import type { ClientConfig } from '../../config';
 import { PrincipalClaimsReader } from '../../linking/linking.module';
-import type { LoginGrant } from '../../login/login.module';
+import { UpstreamCheck, type LoginGrant } from '../../login/login.module';
 import { SessionService } from '../../sessions/sessions.module';
 import { GRACE_SECONDS, RefreshTokens, RevocationFeed, TokenService, type RefreshFamily } from '../../tokens/tokens.module';
 import { claimsForScope, wantsRoles } from '../claims.rules';
@@ -38,6 +38,7 @@ export class RefreshTokenGrant implements GrantHandler {
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(Random) private readonly random: Random,
+    @Inject(UpstreamCheck) private readonly upstream: UpstreamCheck,
   ) {}
 
   async handle({ client, params }: TokenRequest): Promise<TokenResponse> {
@@ -129,11 +130,13 @@ export class RefreshTokenGrant implements GrantHandler {
 
   /**
    * The single place for "is the user's session still valid upstream?" (shared/bugs B20): a
-   * connector that can re-validate (an upstream refresh, single-flight per upstream session)
-   * answers here; until one is wired, the broker session is the authority.
+   * provider with `revalidateEverySeconds` is asked through login's UpstreamCheck (an upstream
+   * refresh at most once per interval, coalesced across instances); others answer yes at once.
    */
-  private async upstreamStillValid(_family: RefreshFamily): Promise<boolean> {
-    return true;
+  private async upstreamStillValid(family: RefreshFamily): Promise<boolean> {
+    const grant = family.grant as Partial<LoginGrant>;
+    if (!grant.providerId) return true;
+    return this.upstream.stillValid({ providerId: grant.providerId, upstreamSubject: grant.upstreamSubject });
   }
 
   /**

@@ -38,7 +38,7 @@ const BY_PREFIX: Record<string, { section: string; allowed: OAuthErrorCode[] }> 
   client: { section: 'RFC 6749 §4.1.2.1, §5.2', allowed: ['invalid_request', 'invalid_client'] },
   authorize: { section: 'RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6', allowed: AUTHORIZE },
   login: { section: 'RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6', allowed: AUTHORIZE },
-  upstream: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied', 'temporarily_unavailable'] },
+  upstream: { section: 'RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6', allowed: ['access_denied', 'temporarily_unavailable', 'login_required', 'consent_required', 'invalid_grant'] },
   // access_denied at the app's redirect_uri; invalid_request answers an upstream logout token (OIDC Back-Channel Logout 1.0 §2.8).
   oidc: { section: 'RFC 6749 §4.1.2.1, OIDC Back-Channel Logout 1.0 §2.8', allowed: ['access_denied', 'invalid_request'] },
   saml: { section: 'RFC 6749 §4.1.2.1', allowed: ['access_denied'] },

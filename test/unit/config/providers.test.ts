@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadProviders } from '../../../src/config';
 import { notHereReason } from '../../../src/config/env-refs';
 import { PROVIDER_SECRET_FIELDS } from '../../../src/config/schema/provider.schema';
+import { DEFAULT_OIDC_HARDENING } from '../../../src/config/schema/oidc-hardening.schema';
 import { FIXTURE_ENV, removeTrees, VALID_PROVIDER, writeTree } from './fixtures';
 import type { ProviderConfigOf } from '../../../src/config/types';
 
@@ -38,6 +39,7 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
         allowInsecureRequests: false,
         responseMode: 'query',
         upstreamLogout: false,
+        hardening: DEFAULT_OIDC_HARDENING,
       },
       subject: { claim: 'sub' },
       trust: { emailVerified: 'asserted', domains: [] },
@@ -103,7 +105,7 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['B43: acrValues keys are aal levels', VALID_PROVIDER + 'acrValues: { loa2: x }\n', undefined, ['acrValues.loa2: must be one of aal1, aal2, aal3']],
     ['missing displayName', VALID_PROVIDER.replace(/^displayName.*\n/, ''), undefined, ['displayName: is required']],
     ['missing protocol', VALID_PROVIDER.replace(/^protocol.*\n/m, ''), undefined, ['protocol: is required']],
-    ['unknown protocol', VALID_PROVIDER.replace('protocol: oidc', 'protocol: ws-fed'), undefined, ['protocol: must be one of: oidc, saml']],
+    ['unknown protocol', VALID_PROVIDER.replace('protocol: oidc', 'protocol: ws-fed'), undefined, ['protocol: must be one of: oidc, saml, oauth2']],
     ['protocol oidc without oidc block', 'displayName: X\nprotocol: oidc\n', undefined, ['oidc: is required when protocol is oidc']],
     ['missing oidc.clientId', VALID_PROVIDER.replace(/^ {2}clientId.*\n/m, ''), undefined, ['oidc.clientId: is required']],
     ['missing oidc.issuer', VALID_PROVIDER.replace(/^ {2}issuer.*\n/m, ''), undefined, ['oidc.issuer: is required']],

@@ -1,6 +1,7 @@
 import * as jose from 'jose';
-import { BrokerError } from '../../../../src/common';
+import { BrokerError, FixedClock } from '../../../../src/common';
 import { validateLogoutToken } from '../../../../src/connectors/oidc/logout-token';
+import { UpstreamKeySet } from '../../../../src/connectors/oidc/upstream-keys';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const now = Math.floor(NOW.getTime() / 1000);
@@ -9,14 +10,14 @@ const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} };
 
 let signingKey: jose.CryptoKey;
 let otherKey: jose.CryptoKey;
-let keys: jose.JWTVerifyGetKey;
+let keys: UpstreamKeySet;
 
 beforeAll(async () => {
   const pair = await jose.generateKeyPair('RS256', { extractable: true });
   signingKey = pair.privateKey;
   otherKey = (await jose.generateKeyPair('RS256')).privateKey;
   const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' };
-  keys = jose.createLocalJWKSet({ keys: [jwk] });
+  keys = new UpstreamKeySet(async () => ({ keys: [jwk] }), new FixedClock(NOW));
 });
 
 async function token(claims: Record<string, unknown>, opts: { key?: jose.CryptoKey; typ?: string; alg?: string } = {}): Promise<string> {
