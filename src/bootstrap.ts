@@ -15,7 +15,7 @@ import type { TesseraConfig } from './config';
 import { openDatabase, runMigrations } from './database';
 import { readableLogDestination } from './app/logging';
 import { loadOpsSettings } from './app/ops-settings';
-import { recordProviderSnapshots } from './cli/commands/providers-plan';
+import { recordProviderSnapshots } from './cli';
 import { TesseraMetrics, httpObserver, startTracing } from './observability/observability.module';
 
 /** Options for {@link startTessera}. */
