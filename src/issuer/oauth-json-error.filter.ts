@@ -55,8 +55,9 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
       const missing = exception instanceof BrokerError && exception.code === 'token.access_token_missing';
       res.setHeader('WWW-Authenticate', !userinfo ? 'Basic realm="tessera"' : missing ? 'Bearer' : `Bearer error="${error}"`);
     }
-    // RFC 9110 §10.2.3: a 503 (revocation feed lagging, database down) says when to come back.
-    if (status === 503) res.setHeader('Retry-After', '1');
+    // RFC 9110 §10.2.3: every 503 says when to come back (a database outage set 5 s above; a
+    // lagging revocation feed catches up within a second).
+    if (status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '1');
     res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
   }
 }
