@@ -8,9 +8,11 @@ export const MAX_GRACE_REPLAYS = 10;
 /**
  * Replays sent within this many ms of the rotation are racers of it (parallel refreshes of one
  * token, shared/bugs B19: "13 ms apart"; twenty at once must all succeed) and do not count toward
- * {@link MAX_GRACE_REPLAYS}; later replays do.
+ * {@link MAX_GRACE_REPLAYS}; later replays do. Five seconds, not one: on a loaded instance a burst
+ * of twenty parallel refreshes (each verifying a client secret) was seen to be served over more
+ * than a second, and its last members were then counted as replays and taken for theft.
  */
-export const RACER_WINDOW_MS = 1000;
+export const RACER_WINDOW_MS = 5000;
 /** Bounds of the per-client grace window, seconds (DESIGN.md §6: default 30, max 300). */
 export const GRACE_SECONDS = { min: 0, max: 300, default: 30 } as const;
 /** `offline_access` family lifetimes, seconds (DESIGN.md §6): idle 30 d, absolute 90 d; also the caps of client overrides. */
