@@ -62,7 +62,7 @@ describe.each(backends)('migration IdentityEmail1764700000000 on %s', (backend) 
 
     db = await openDatabase(settings, LINKING_ENTITIES, upToMine);
     await expect(runMigrations(db)).resolves.toEqual(['IdentityEmail1764700000000']);
-  });
+  }, 180_000); // two databases and two migration runs: PGlite alone takes tens of seconds to open on a loaded machine
   afterAll(async () => {
     await db?.close();
     await tdb?.drop();
