@@ -8,7 +8,7 @@
  * name as the IdP sent it) and `authn` (`acr`, `amr`, `authTime` as an RFC 3339 string,
  * `upstreamSessionId`). The standard library and the `strings` extension are available.
  */
-import { celEnv, isCelError, isCelList, isCelMap, parse, plan, type CelValue } from '@bufbuild/cel';
+import { celEnv, celList, celMap, isCelError, isCelList, isCelMap, parse, plan, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import type { UpstreamAssertion } from './types';
 
@@ -30,8 +30,15 @@ export interface CompileProblem {
   reason: string;
 }
 
-/** The `assertion` value as CEL reads it (built once per login by {@link celAssertion}). */
-export type CelAssertion = { readonly assertion: Map<string, unknown> };
+/**
+ * The activation CEL reads (built once per login by {@link celAssertion}): `assertion` as a CEL
+ * map, plus its members under their qualified names (`assertion.attributes`, `assertion.authn`,
+ * `assertion.authn.acr`, …). CEL resolves `a.b.c` by trying the longest qualified name first
+ * (CEL spec, "Name Resolution"); binding those names to the very same values changes no result
+ * but spares @bufbuild/cel a type-registry search per lookup. Attributes are bound too
+ * (`assertion.attributes.email`), except names with a dot. Null prototype: no inherited names.
+ */
+export type CelAssertion = Readonly<Record<string, CelValue>>;
 
 /** A typed evaluation result: a value, "absent" (an attribute that was not sent), or an error. */
 export type EvalResult = { kind: 'value'; value: unknown } | { kind: 'absent' } | { kind: 'error'; reason: string };
@@ -58,25 +65,77 @@ export function compileExpression(source: string): { expr: CompiledExpression } 
   return { expr: { source, run: (input) => planned(input as never) } };
 }
 
-/** The CEL input for an assertion: maps all the way down, so `in` and `has()` work on attribute names. */
+/**
+ * The CEL input for an assertion, converted once per login: CEL maps and lists all the way down
+ * (so `in` and `has()` work on attribute names, and no lookup converts a value again), with the
+ * qualified member names described at {@link CelAssertion}. Attribute values keep only strings.
+ */
 export function celAssertion(a: UpstreamAssertion): CelAssertion {
-  const attributes = new Map<string, unknown>();
-  for (const [k, v] of Object.entries(a.attributes)) attributes.set(k, Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-  const authn = new Map<string, unknown>();
+  const attributes = new Map<string, CelList>();
+  for (const [k, v] of Object.entries(a.attributes)) attributes.set(k, celList(Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []));
+  const authn = new Map<string, CelValue>();
   if (a.authn.acr !== undefined) authn.set('acr', a.authn.acr);
-  if (a.authn.amr !== undefined) authn.set('amr', [...a.authn.amr]);
+  if (a.authn.amr !== undefined) authn.set('amr', celList([...a.authn.amr]));
   if (a.authn.authTime !== undefined) authn.set('authTime', a.authn.authTime.toISOString());
   if (a.authn.upstreamSessionId !== undefined) authn.set('upstreamSessionId', a.authn.upstreamSessionId);
-  const assertion = new Map<string, unknown>([
+  const members = new Map<string, CelValue>([
     ['providerId', a.providerId],
     ['issuer', a.issuer],
     ['subject', a.subject],
     ['initiatedBy', a.initiatedBy],
-    ['attributes', attributes],
-    ['authn', authn],
+    ['attributes', celMap(attributes)],
+    ['authn', celMap(authn)],
   ]);
-  if (a.subjectFormat !== undefined) assertion.set('subjectFormat', a.subjectFormat);
-  return { assertion };
+  if (a.subjectFormat !== undefined) members.set('subjectFormat', a.subjectFormat);
+  const input: Record<string, CelValue> = Object.create(null);
+  input[VARIABLE] = celMap(members) as CelMap;
+  for (const [k, v] of members) input[`${VARIABLE}.${k}`] = v;
+  for (const [k, v] of authn) input[`${VARIABLE}.authn.${k}`] = v;
+  // `assertion.attributes["email"]` is looked up as the name `assertion.attributes.email` first.
+  // A key with a dot is left out: its qualified name could also spell a nested lookup.
+  for (const [k, v] of attributes) if (!k.includes('.')) input[`${VARIABLE}.attributes.${k}`] = v;
+  return input;
+}
+
+/** Several compiled expressions evaluated as one CEL list literal (one plan, one activation). */
+export interface CompiledList {
+  readonly size: number;
+  readonly run: (input: CelAssertion) => unknown;
+}
+
+/**
+ * Compiles expressions that each compiled alone ({@link compileExpression}) into one list
+ * literal `[e1, e2, …]`, planned once. Each element sits on its own lines in parentheses, so a
+ * trailing `//` comment cannot swallow the rest.
+ * @returns the combined plan, or undefined if the combination does not parse (then callers
+ *   evaluate the expressions one by one; the results are the same).
+ */
+export function compileList(sources: readonly string[]): CompiledList | undefined {
+  if (sources.length === 0) return undefined;
+  try {
+    const planned = plan(ENV, parse(`[\n${sources.map((s) => `(\n${s}\n)`).join(',\n')}\n]`));
+    return { size: sources.length, run: (input) => planned(input as never) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Evaluates a combined list: every element's value converted as {@link evaluate} converts it,
+ * or undefined when any element is a CEL error (absent attribute or failure) — the caller then
+ * evaluates the expressions one by one to learn which and why. Pure, never throws.
+ */
+export function evaluateList(list: CompiledList, input: CelAssertion): unknown[] | undefined {
+  let out: unknown;
+  try {
+    out = list.run(input);
+  } catch {
+    return undefined;
+  }
+  if (!isCelList(out) || out.size !== list.size) return undefined;
+  const values: unknown[] = [];
+  for (let i = 0; i < list.size; i++) values.push(toJs(out.get(i) as CelValue));
+  return values;
 }
 
 /**

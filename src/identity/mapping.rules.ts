@@ -4,7 +4,7 @@
  * per login ({@link runMapping}) into an {@link IdentityDraft}. Pure.
  */
 import { BrokerError } from '../common';
-import { celAssertion, compileExpression, evaluate, type CelAssertion, type CompiledExpression, type EvalResult } from './cel.rules';
+import { celAssertion, compileExpression, compileList, evaluate, evaluateList, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
 import { normalizeEmail } from './email.rules';
 import { CANONICAL_FIELDS, PRESETS, PRESET_NAMES, type CanonicalField, type PresetName } from './presets';
 import type { Assurance, IdentityDraft, MappingTrace, UpstreamAssertion } from './types';
@@ -26,6 +26,12 @@ export interface CompiledMapping {
   readonly fields: Readonly<Record<CanonicalField, CompiledExpression>>;
   readonly attributes: readonly CompiledAttribute[];
   readonly condition?: CompiledExpression;
+  /**
+   * Every expression above as one planned CEL list, in the order: the fields in
+   * {@link CANONICAL_FIELDS} order, the attributes, the condition. Evaluated once per login; if
+   * any element is a CEL error, the expressions are evaluated one by one instead (same results).
+   */
+  readonly all?: CompiledList;
 }
 
 /** The mapping part of a provider file, as written. */
@@ -42,6 +48,7 @@ export interface MappingProblem {
   reason: string;
 }
 
+const FIELD_ORDER = Object.keys(CANONICAL_FIELDS) as CanonicalField[];
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /**
@@ -86,7 +93,9 @@ export function compileMapping(spec: MappingSpec, defaultPreset: PresetName): { 
     else condition = compileAt(spec.condition, 'condition', problems);
   }
   if (problems.length > 0) return { problems };
-  return { mapping: { preset: presetName, overridden, fields: fields as Record<CanonicalField, CompiledExpression>, attributes, condition }, problems };
+  const compiledFields = fields as Record<CanonicalField, CompiledExpression>;
+  const all = compileList([...FIELD_ORDER.map((f) => compiledFields[f].source), ...attributes.map((a) => a.expr.source), ...(condition ? [condition.source] : [])]);
+  return { mapping: { preset: presetName, overridden, fields: compiledFields, attributes, condition, ...(all ? { all } : {}) }, problems };
 }
 
 function compileAt(source: string, field: string, problems: MappingProblem[]): CompiledExpression | undefined {
@@ -149,8 +158,11 @@ export function presetMapping(preset: PresetName): CompiledMapping {
  */
 export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
   const input = celAssertion(assertion);
-  const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi'): unknown => {
-    const r = valuesOf(evaluate(expr, input), name);
+  const all = mapping.all ? evaluateList(mapping.all, input) : undefined;
+  // The value of expression `at` in the order of `mapping.all` (one list evaluation), else alone.
+  const result = (at: number, expr: CompiledExpression): EvalResult => (all ? { kind: 'value', value: all[at] } : evaluate(expr, input));
+  const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
+    const r = valuesOf(result(at, expr), name);
     if (r.kind === 'absent') {
       trace?.steps.push({ field: name, outcome: 'absent' });
       return undefined;
@@ -169,22 +181,22 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   };
   const f = mapping.fields;
   const text = (name: CanonicalField): string | undefined => {
-    const v = field(name, f[name], 'single');
+    const v = field(name, f[name], 'single', FIELD_ORDER.indexOf(name));
     return v === undefined ? undefined : String(v);
   };
   const rawEmail = text('email');
   const email = normalizeEmail(rawEmail);
   if (rawEmail !== undefined && email === undefined) trace?.steps.push({ field: 'email', outcome: 'dropped', reason: 'not a plain addr-spec' });
-  const verified = field('emailVerified', f.emailVerified, 'single');
-  const groups = ((field('groups', f.groups, 'multi') as unknown[] | undefined) ?? []).map(String);
+  const verified = field('emailVerified', f.emailVerified, 'single', FIELD_ORDER.indexOf('emailVerified'));
+  const groups = ((field('groups', f.groups, 'multi', FIELD_ORDER.indexOf('groups')) as unknown[] | undefined) ?? []).map(String);
   const level = text('assurance');
   const assurance: Assurance = level === 'aal2' || level === 'aal3' ? level : 'aal1';
   const attributes: Record<string, unknown> = {};
-  for (const a of mapping.attributes) {
-    const v = field(`attributes.${a.name}`, a.expr, a.cardinality);
+  mapping.attributes.forEach((a, i) => {
+    const v = field(`attributes.${a.name}`, a.expr, a.cardinality, FIELD_ORDER.length + i);
     if (v !== undefined) attributes[a.name] = a.cardinality === 'multi' ? (v as unknown[]).map(String) : String(v);
-  }
-  if (mapping.condition) checkCondition(mapping.condition, input, trace);
+  });
+  if (mapping.condition) checkCondition(result(FIELD_ORDER.length + mapping.attributes.length, mapping.condition), trace);
   return {
     draft: {
       email,
@@ -200,8 +212,7 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   };
 }
 
-function checkCondition(condition: CompiledExpression, input: CelAssertion, trace?: MappingTrace): void {
-  const r = evaluate(condition, input);
+function checkCondition(r: EvalResult, trace?: MappingTrace): void {
   const holds = r.kind === 'value' && r.value === true;
   if (trace) trace.condition = holds ? 'held' : r.kind === 'error' ? 'error' : 'failed';
   if (!holds) throw new BrokerError('mapping.condition_failed', r.kind === 'error' ? `condition: ${r.reason}` : 'condition did not hold');
