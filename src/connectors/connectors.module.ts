@@ -25,6 +25,7 @@ export {
   isDocumentCapable,
   isIdpInitiatedCapable,
   isLogoutCapable,
+  isLogoutReplyCapable,
   isUpstreamLogoutCapable,
   type UpstreamLogout,
   type ConnectorSettings,
