@@ -80,6 +80,7 @@ $config = [
   'secretsalt' => ${q(randomBytes(16).toString('hex'))},
   'auth.adminpassword' => ${q(randomBytes(16).toString('hex'))},
   'admin.protectindexpage' => true,
+  'trusted.url.domains' => ['127.0.0.1', '127.0.0.1:9'],
   'timezone' => 'UTC',
   'logging.level' => SimpleSAML\\Logger::WARNING,
   'logging.handler' => 'file',
