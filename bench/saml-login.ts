@@ -24,7 +24,7 @@ import { Browser } from '../test/support/browser';
 import { APP_REDIRECT, startHarness } from '../test/support/harness';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const USERS = ['alice', 'bob', 'carol'];
 const PROVIDER = 'bench-saml';
 
