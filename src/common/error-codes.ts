@@ -151,6 +151,15 @@ export const ERROR_REGISTRY = {
   'saml.assertion_replayed': { oauth: 'access_denied', status: 400, summary: 'this Assertion ID was already used' },
   'saml.name_id_format_refused': { oauth: 'access_denied', status: 400, summary: 'the NameID Format is not in allowedNameIdFormats' },
   'saml.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the assertion carries no NameID (or subject attribute) to use as the subject' },
+  // SAML Single Logout (docs/saml.md "Single logout"): nothing ends on any of these (B39).
+  'saml.logout_signature_missing': { oauth: 'access_denied', status: 400, summary: 'a logout message without a signature (Redirect: no Signature/SigAlg; POST: no enveloped signature), B39' },
+  'saml.logout_signature_invalid': { oauth: 'access_denied', status: 400, summary: "a logout message whose signature does not verify against the provider's pinned keys (another IdP's key, or tampered), B39" },
+  'saml.logout_unsolicited': { oauth: 'access_denied', status: 400, summary: 'a LogoutResponse that answers no LogoutRequest Tessera sent, B39' },
+  'saml.logout_no_subject': { oauth: 'access_denied', status: 400, summary: 'a LogoutRequest without exactly one NameID (BaseID and EncryptedID are not accepted), B39' },
+  'saml.logout_invalid': { oauth: 'access_denied', status: 400, summary: 'a logout message that is malformed, too large, carries a DOCTYPE, or names another Issuer or Destination' },
+  'saml.logout_replayed': { oauth: 'access_denied', status: 400, summary: 'this LogoutRequest ID was already handled' },
+  'saml.logout_session_unknown': { oauth: 'access_denied', status: 400, summary: 'a valid LogoutRequest whose NameID and SessionIndex match no live broker session (answered with a failed LogoutResponse)' },
+  'saml.logout_failed': { oauth: 'access_denied', status: 400, summary: "the IdP answered Tessera's LogoutRequest with a status other than Success (audited; the user goes on)" },
 
   // Identity mapping and linking (DESIGN.md §1 steps 5–6).
   'mapping.subject_missing': { oauth: 'access_denied', status: 400, summary: 'the IdP sent no usable subject' },

@@ -1,4 +1,4 @@
-import type { Clock } from '../common';
+import type { Clock, ErrorCode } from '../common';
 import type { ReplayCache, RequestIdStore } from '../database';
 import type { Protocol, ProviderConfig, ProviderConfigOf } from '../config';
 import type { UpstreamAssertion } from '../identity/identity.module';
@@ -111,15 +111,34 @@ export interface LogoutCapable {
    * ({@link logoutReturnHandle}) finds the logout it belongs to.
    * @returns undefined when this IdP offers no such logout (then nothing is sent upstream).
    */
-  beginLogout(ctx: { upstreamSessionId?: string; subject?: string; handle: string }): Promise<UpstreamStep | undefined>;
-  /** Reads the handle out of the browser's return at a `logout-return` endpoint, or undefined. */
+  beginLogout(ctx: { upstreamSessionId?: string; subject?: string; upstreamLogout?: Record<string, string>; handle: string }): Promise<UpstreamStep | undefined>;
+  /**
+   * Reads the handle out of the browser's return at a `logout-return` endpoint — or at a `logout`
+   * endpoint that also takes the IdP's answers to Tessera's logouts (SAML SLO) — or undefined.
+   */
   logoutReturnHandle(endpoint: string, input: UpstreamInput): string | undefined;
+  /**
+   * Optional: checks the IdP's answer to Tessera's logout before the way back is used (SAML
+   * LogoutResponse: signed by the IdP, InResponseTo = the request sent under `handle`).
+   * @returns false when the IdP answered that its logout failed (the user goes on; audited).
+   * @throws BrokerError when the answer is unsigned, forged or unsolicited.
+   */
+  verifyLogoutReturn?(endpoint: string, input: UpstreamInput, handle: string): Promise<boolean>;
 }
 
 /** Which upstream session ended, as the IdP identified it: its session id, or the subject (all its sessions). */
 export interface UpstreamLogout {
   upstreamSessionId?: string;
   subject?: string;
+  /**
+   * When set, only sessions whose stored upstream logout facts (AuthnFacts.upstreamLogout) equal
+   * these exactly end, further narrowed by `upstreamSessionId` when given (SAML SLO, B39).
+   */
+  upstreamLogout?: Record<string, string>;
+  /** Opaque to the login flow: what the connector needs to answer the IdP ({@link LogoutReplyCapable}). */
+  reply?: JsonValue;
+  /** The code audited when the message was valid but no session matched. */
+  unmatchedCode?: ErrorCode;
 }
 
 /** Capability: the IdP tells Tessera that upstream sessions ended (OIDC Back-Channel Logout 1.0, SAML SLO). */
@@ -129,6 +148,20 @@ export interface UpstreamLogoutCapable {
    * @throws BrokerError with a stable code when it is not a valid logout message; nothing ends then.
    */
   readLogout(endpoint: string, input: UpstreamInput): Promise<UpstreamLogout>;
+}
+
+/** Capability: answers the IdP once its logout message was handled (SAML LogoutResponse). */
+export interface LogoutReplyCapable {
+  /**
+   * @param ended how many broker sessions ended (0: the answer says the logout failed).
+   * @returns where to send the browser with the answer, or undefined (a plain 200).
+   */
+  replyLogout(logout: UpstreamLogout, ended: number): Promise<UpstreamStep | undefined>;
+}
+
+/** Type guard for {@link LogoutReplyCapable}. */
+export function isLogoutReplyCapable(c: UpstreamConnector): c is UpstreamConnector & LogoutReplyCapable {
+  return typeof (c as Partial<LogoutReplyCapable>).replyLogout === 'function';
 }
 
 /** Type guard for {@link UpstreamLogoutCapable}. */

@@ -36,6 +36,7 @@ export {
   isDocumentCapable,
   isIdpInitiatedCapable,
   isLogoutCapable,
+  isLogoutReplyCapable,
   isUpstreamLogoutCapable,
   type UpstreamLogout,
   type ConnectorSettings,

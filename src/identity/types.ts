@@ -14,6 +14,12 @@ export interface AuthnFacts {
   amr?: string[];
   /** Upstream session index (SAML SessionIndex) or OIDC sid. */
   upstreamSessionId?: string;
+  /**
+   * What the connector needs to address this upstream session again at logout, opaque to
+   * everything else (SAML: the NameID as issued — value, Format, NameQualifier, SPNameQualifier;
+   * B12). Stored with the broker session; an IdP's logout must name it exactly (B39).
+   */
+  upstreamLogout?: Record<string, string>;
 }
 
 /** What every connector returns after validating an upstream answer. */

@@ -1,7 +1,7 @@
 import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod, singleValued } from '../common';
-import { isIdpInitiatedCapable, type UpstreamInput } from '../connectors/connectors.module';
+import { isIdpInitiatedCapable, isLogoutCapable, type UpstreamInput } from '../connectors/connectors.module';
 import { setSessionCookie } from '../sessions/sessions.module';
 import { cookieReader } from './browser-binding';
 import { LoginService } from './login.service';
@@ -42,13 +42,20 @@ export class LoginController {
     // HEAD is GET without a body for documents only: on an answer endpoint it would spend the login.
     const method = req.method === 'HEAD' && endpoint.spec.role === 'document' ? 'GET' : req.method;
     if (!(endpoint.spec.methods as readonly string[]).includes(method)) refuseMethod(res, endpoint.spec.methods);
-    if (endpoint.spec.role === 'logout-return') {
+    const c = endpoint.connector;
+    // A `logout` endpoint may also take the IdP's answers to Tessera's own logouts (SAML SLO).
+    const logoutReturn = endpoint.spec.role === 'logout' && isLogoutCapable(c) && c.logoutReturnHandle(name, upstreamInput(req)) !== undefined;
+    if (endpoint.spec.role === 'logout-return' || logoutReturn) {
       res.redirect(303, await this.logouts.finish(providerId, name, upstreamInput(req)));
       return;
     }
     if (endpoint.spec.role === 'logout') {
       // OIDC Back-Channel Logout 1.0 §2.8: 200 on success; errors are JSON (see isOAuthJsonPath).
-      await this.answers.logout(endpoint, upstreamInput(req));
+      const { reply } = await this.answers.logout(endpoint, upstreamInput(req));
+      if (reply) {
+        sendStep(res, reply, this.random);
+        return;
+      }
       res.status(200).setHeader('Cache-Control', 'no-store').end();
       return;
     }

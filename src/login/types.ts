@@ -42,6 +42,8 @@ export interface LoginGrant {
   upstreamSessionId?: string;
   /** The upstream subject (OIDC sub, SAML NameID), for upstream logout. */
   upstreamSubject?: string;
+  /** The connector's upstream logout facts (SAML NameID as issued), see AuthnFacts.upstreamLogout. */
+  upstreamLogout?: Record<string, string>;
   /** The broker session the grant belongs to (`sid` of its tokens); set once the session exists. */
   sessionId?: string;
 }

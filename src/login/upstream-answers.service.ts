@@ -3,7 +3,7 @@ import { AuditSink } from '../audit/audit.module';
 import { AuthorizationPort } from '../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random, sha256, storableDeep, type ErrorCode } from '../common';
 import { SessionService } from '../sessions/sessions.module';
-import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
+import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isLogoutReplyCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput, type UpstreamStep } from '../connectors/connectors.module';
 import { mapIdentity, type MappingTrace } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
 import { LoginTraces, type LoginTraceRecord } from './login-traces';
@@ -70,17 +70,20 @@ export class UpstreamAnswers {
    * An upstream logout message at a `logout` endpoint (OIDC Back-Channel Logout 1.0 §2.5): the
    * connector validates it, then every matching broker session ends through the sessions
    * module's one end path (which notifies the apps of those sessions).
-   * @returns how many broker sessions ended.
+   * A connector that answers the IdP (SAML LogoutResponse) says where the browser goes next.
+   * @returns how many broker sessions ended, and the connector's answer to the IdP if any.
    * @throws BrokerError from the connector when the message is not valid; nothing ends then.
    */
-  async logout(e: ResolvedEndpoint, input: UpstreamInput): Promise<number> {
+  async logout(e: ResolvedEndpoint, input: UpstreamInput): Promise<{ ended: number; reply?: UpstreamStep }> {
     if (e.spec.role !== 'logout' || !isUpstreamLogoutCapable(e.connector)) throw new BrokerError('login.endpoint_unknown', `${e.name} takes no logout messages`);
     const providerId = e.connector.providerId;
     try {
       const logout = await e.connector.readLogout(e.name, input);
       const ended = await this.sessions.endByUpstream(providerId, logout);
-      await this.audit.record({ type: 'upstream.logout', outcome: 'success', providerId, details: { sessions: ended.map((r) => r.sid), by: logout.upstreamSessionId ? 'sid' : 'sub' } });
-      return ended.length;
+      const unmatched = ended.length === 0 ? logout.unmatchedCode : undefined;
+      await this.audit.record({ type: 'upstream.logout', outcome: unmatched ? 'failure' : 'success', reason: unmatched, providerId, details: { sessions: ended.map((r) => r.sid), by: logout.upstreamSessionId ? 'sid' : 'sub' } });
+      const reply = isLogoutReplyCapable(e.connector) ? await e.connector.replyLogout(logout, ended.length) : undefined;
+      return { ended: ended.length, ...(reply ? { reply } : {}) };
     } catch (err) {
       if (err instanceof BrokerError) await this.audit.record({ type: 'upstream.logout', outcome: 'failure', reason: err.code, providerId, details: { detail: err.detail } });
       throw err;
@@ -152,6 +155,7 @@ export class UpstreamAnswers {
           groups: identity.groups,
           upstreamSessionId: identity.authn.upstreamSessionId,
           upstreamSubject: identity.subject,
+          upstreamLogout: identity.authn.upstreamLogout,
           authTime: identity.authn.authTime ? Math.floor(identity.authn.authTime.getTime() / 1000) : undefined,
           acr: identity.authn.acr,
         }),
@@ -217,6 +221,7 @@ export class UpstreamAnswers {
         amr: identity.authn.amr,
         upstreamSessionId: identity.authn.upstreamSessionId,
         upstreamSubject: identity.subject,
+        upstreamLogout: identity.authn.upstreamLogout,
       };
       outcome = { kind: 'granted', grant };
     } catch (err) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditSink } from '../audit/audit.module';
-import { Clock, Random, sha256 } from '../common';
+import { Clock, Random, sha256, type ErrorCode } from '../common';
 import { ConnectorRegistry, isLogoutCapable, type UpstreamInput } from '../connectors/connectors.module';
 import { ExpirySweeper, claimOnce } from '../database';
 import { UpstreamLogoutEntity } from './upstream-logout.entity';
@@ -36,13 +36,13 @@ export class UpstreamLogouts {
    * @param next where the browser goes once the IdP sends it back (already checked by the caller).
    * @returns the URL to send the browser to, or undefined when the provider offers no logout.
    */
-  async begin(session: { sid?: string; providerId: string; upstreamSessionId?: string; principalId?: string }, next: string): Promise<string | undefined> {
+  async begin(session: { sid?: string; providerId: string; upstreamSessionId?: string; upstreamLogout?: Record<string, string>; principalId?: string }, next: string): Promise<string | undefined> {
     const connector = this.connectors.forProvider(session.providerId);
     if (!connector || !isLogoutCapable(connector)) return undefined;
     const handle = this.random.token(32);
     let step;
     try {
-      step = await connector.beginLogout({ upstreamSessionId: session.upstreamSessionId, handle });
+      step = await connector.beginLogout({ upstreamSessionId: session.upstreamSessionId, upstreamLogout: session.upstreamLogout, handle });
     } catch {
       // The IdP cannot be reached: the broker session is ended already; go on without it.
       await this.audit.record({ type: 'upstream.logout_started', outcome: 'failure', reason: 'upstream.unreachable', providerId: session.providerId, principalId: session.principalId });
@@ -66,10 +66,22 @@ export class UpstreamLogouts {
    * The browser is back from the IdP's logout (`logout-return` endpoint).
    * @returns where it goes next: the app's post-logout redirect, or Tessera's signed-out page
    *   when the return matches no logout (unknown, used or expired: the user is signed out anyway).
+   * @throws BrokerError from the connector's check of the IdP's answer (unsigned, forged, unsolicited).
    */
   async finish(providerId: string, endpoint: string, input: UpstreamInput): Promise<string> {
     const connector = this.connectors.forProvider(providerId);
     const handle = connector && isLogoutCapable(connector) ? connector.logoutReturnHandle(endpoint, input) : undefined;
+    if (handle && connector && isLogoutCapable(connector) && connector.verifyLogoutReturn) {
+      let completed: boolean;
+      try {
+        completed = await connector.verifyLogoutReturn(endpoint, input, handle);
+      } catch (err) {
+        const code = (err as { code?: ErrorCode }).code;
+        await this.audit.record({ type: 'upstream.logout_returned', outcome: 'failure', reason: code, providerId });
+        throw err;
+      }
+      if (!completed) await this.audit.record({ type: 'upstream.logout_returned', outcome: 'failure', reason: 'saml.logout_failed', providerId });
+    }
     const now = this.clock.now();
     const row = handle
       ? await claimOnce(this.dataSource, UpstreamLogoutEntity, { consumedAt: now }, 'id = :id AND provider_id = :providerId AND consumed_at IS NULL AND expires_at > :now', { id: sha256(handle), providerId, now })

@@ -18,6 +18,9 @@ export class BrokerSessionEntity {
   upstreamSessionId!: string | null;
   @Column({ name: 'upstream_subject', type: 'text', nullable: true })
   upstreamSubject!: string | null;
+  /** The connector's upstream logout facts (SAML: NameID value, Format, qualifiers; B12), opaque here. */
+  @Column({ name: 'upstream_logout', type: 'jsonb', nullable: true })
+  upstreamLogout!: Record<string, string> | null;
   @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
   authTime!: Date | null;
   @Column({ type: 'text', nullable: true })

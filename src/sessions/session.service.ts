@@ -226,7 +226,8 @@ export class SessionService {
    * the subject — every live session of that upstream subject (reason `upstream_logout`).
    * @returns the reports (empty when nothing matched).
    */
-  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; subject?: string }): Promise<SessionEndReport[]> {
+  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; subject?: string; upstreamLogout?: Record<string, string> }): Promise<SessionEndReport[]> {
+    if (logout.upstreamLogout !== undefined) return this.endByUpstreamFacts(providerId, logout.upstreamLogout, logout.upstreamSessionId);
     const where = logout.upstreamSessionId !== undefined
       ? { providerId, upstreamSessionId: logout.upstreamSessionId, endedAt: IsNull() }
       : logout.subject !== undefined
@@ -235,6 +236,21 @@ export class SessionService {
     if (!where) return [];
     const reports: SessionEndReport[] = [];
     for (const s of await this.repo().find({ where })) {
+      const r = await this.end(s.id, 'upstream_logout');
+      if (r) reports.push(r);
+    }
+    return reports;
+  }
+
+  /**
+   * SAML Single Logout (SAML Core §3.7.3.2, B39): the live sessions of `providerId` whose stored
+   * upstream logout facts equal `facts` exactly (the NameID as issued), and — when the IdP named
+   * one — whose upstream session id equals `upstreamSessionId`. Nothing else matches.
+   */
+  private async endByUpstreamFacts(providerId: string, facts: Record<string, string>, upstreamSessionId: string | undefined): Promise<SessionEndReport[]> {
+    const rows = await this.repo().find({ where: { providerId, endedAt: IsNull(), ...(upstreamSessionId !== undefined ? { upstreamSessionId } : {}) } });
+    const reports: SessionEndReport[] = [];
+    for (const s of rows.filter((r) => sameFacts(r.upstreamLogout, facts))) {
       const r = await this.end(s.id, 'upstream_logout');
       if (r) reports.push(r);
     }
@@ -261,15 +277,24 @@ export class SessionService {
 
 
 /** The columns a login's authentication sets on a session (its grant's upstream facts and groups). */
-function authnColumns(input: NewSession): Pick<BrokerSessionEntity, 'upstreamSessionId' | 'upstreamSubject' | 'authTime' | 'acr' | 'amr' | 'groups'> {
+function authnColumns(input: NewSession): Pick<BrokerSessionEntity, 'upstreamSessionId' | 'upstreamSubject' | 'upstreamLogout' | 'authTime' | 'acr' | 'amr' | 'groups'> {
   return {
     upstreamSessionId: input.upstreamSessionId ?? null,
     upstreamSubject: input.upstreamSubject ?? null,
+    upstreamLogout: input.upstreamLogout ?? null,
     authTime: input.authTime === undefined ? null : new Date(input.authTime * 1000),
     acr: input.acr ?? null,
     amr: input.amr ?? null,
     groups: [...input.groups],
   };
+}
+
+/** Exact equality of two flat string records (same keys, same values). */
+function sameFacts(stored: Record<string, string> | null, asked: Record<string, string>): boolean {
+  if (!stored) return false;
+  const a = Object.keys(stored).sort();
+  const b = Object.keys(asked).sort();
+  return a.length === b.length && a.every((k, i) => k === b[i] && stored[k] === asked[k]);
 }
 
 function seconds(d: Date): number {
@@ -287,6 +312,7 @@ function view(row: BrokerSessionEntity): BrokerSession {
     principalId: row.principalId,
     providerId: row.providerId,
     ...(row.upstreamSessionId ? { upstreamSessionId: row.upstreamSessionId } : {}),
+    ...(row.upstreamLogout ? { upstreamLogout: row.upstreamLogout } : {}),
     ...(row.authTime ? { authTime: seconds(row.authTime) } : {}),
     ...(row.acr ? { acr: row.acr } : {}),
     ...(row.amr ? { amr: row.amr } : {}),

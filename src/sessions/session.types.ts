@@ -20,6 +20,8 @@ export interface BrokerSession {
   principalId: string;
   providerId: string;
   upstreamSessionId?: string;
+  /** The connector's upstream logout facts (SAML: the NameID as issued, B12), opaque here. */
+  upstreamLogout?: Record<string, string>;
   authTime?: number;
   acr?: string;
   amr?: string[];
@@ -38,6 +40,8 @@ export interface NewSession {
   groups: string[];
   upstreamSessionId?: string;
   upstreamSubject?: string;
+  /** The connector's upstream logout facts (SAML NameID as issued), opaque to sessions/. */
+  upstreamLogout?: Record<string, string>;
   authTime?: number;
   acr?: string;
   amr?: string[];

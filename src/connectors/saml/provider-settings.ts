@@ -6,6 +6,7 @@ import type { UpstreamAssertion } from '../../identity/identity.module';
 import { federationUrl } from '../connector';
 import type { AssertionFacts } from './assertion.rules';
 import { parseIdpMetadata, type IdpDescription } from './metadata';
+import { nameIdFacts } from './slo';
 import type { ResponseSettings } from './validate-response';
 
 /**
@@ -119,6 +120,7 @@ export function toUpstreamAssertion(provider: SamlProvider, facts: AssertionFact
       ...(facts.authnInstantMs !== undefined ? { authTime: new Date(facts.authnInstantMs) } : {}),
       ...(facts.acr ? { acr: facts.acr } : {}),
       ...(facts.sessionIndex ? { upstreamSessionId: facts.sessionIndex } : {}),
+      ...(facts.nameId?.value ? { upstreamLogout: nameIdFacts(facts.nameId) } : {}),
     },
     initiatedBy,
   };
