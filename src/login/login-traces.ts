@@ -28,7 +28,7 @@ export class LoginTraceEntity {
  */
 export interface LoginTraceRecord {
   mapping: MappingTrace;
-  linking?: { decision: string; reason?: string; waitingFor?: string };
+  linking?: { decision: string; reason?: string; waitingFor?: string; confirmed?: string };
   error?: string;
 }
 

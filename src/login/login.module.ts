@@ -12,6 +12,7 @@ import { UpstreamLogoutEntity } from './upstream-logout.entity';
 import { UpstreamLogouts } from './upstream-logouts.service';
 import { LoginTraceEntity, LoginTraces } from './login-traces';
 import { UpstreamCheck } from './upstream-check.service';
+import { LinkConfirmationFlow } from './link-confirmation';
 
 /** The entities login/ owns, registered by the composition root's DataSource. */
 export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity, LoginTraceEntity];
@@ -24,7 +25,7 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity, Log
 @Module({
   imports: [AuditModule, ConnectorsModule, LinkingModule, SessionsModule],
   controllers: [LoginController],
-  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts, LoginTraces, UpstreamCheck],
+  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts, LoginTraces, UpstreamCheck, LinkConfirmationFlow],
   exports: [LoginService, UpstreamLogouts, LoginTraces, UpstreamCheck],
 })
 export class LoginModule {}

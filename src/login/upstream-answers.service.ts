@@ -8,7 +8,9 @@ import { mapIdentity, type MappingTrace } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
 import { LoginTraces, type LoginTraceRecord } from './login-traces';
 import type { LoginTransactionEntity } from './login-transaction.entity';
-import { readBinding, type CookieReader } from './browser-binding';
+import { readBinding, type CookieReader, type LoginBinding } from './browser-binding';
+import { LinkConfirmationFlow, confirmationOf } from './link-confirmation';
+import { LinkConfirmations } from '../linking/linking.module';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
 import { sameBrowser } from './login.service';
 import { resumeUrl } from './steps';
@@ -19,6 +21,12 @@ import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings 
 const INTERRUPTED_AFTER_MS = 30_000;
 /** A parked answer: which endpoint it reached and the request as it arrived. */
 type ParkedAnswer = UpstreamInput & { endpoint: string };
+
+/** Where the browser goes after an answer, and a binding cookie to set first (a confirming login's, issue 10 item 8). */
+export interface AnswerNext {
+  url: string;
+  binding?: LoginBinding;
+}
 
 /** A connector endpoint resolved from `federation/:protocol/:provider/:endpoint`. */
 export interface ResolvedEndpoint {
@@ -51,6 +59,8 @@ export class UpstreamAnswers {
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(SessionService) private readonly sessions: SessionService,
     @Inject(LoginTraces) private readonly traces: LoginTraces,
+    @Inject(LinkConfirmationFlow) private readonly confirmFlow: LinkConfirmationFlow,
+    @Inject(LinkConfirmations) private readonly confirmations: LinkConfirmations,
   ) {}
 
   /**
@@ -100,7 +110,7 @@ export class UpstreamAnswers {
    * @throws BrokerError when the answer matches no login of this browser (then there is no app to
    *   answer: the caller shows an error page).
    */
-  async answer(e: ResolvedEndpoint, input: UpstreamInput, cookies: CookieReader): Promise<string> {
+  async answer(e: ResolvedEndpoint, input: UpstreamInput, cookies: CookieReader): Promise<AnswerNext> {
     const handle = e.connector.transactionHandle(e.name, input);
     if (!handle) throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
     const id = sha256(handle);
@@ -112,7 +122,7 @@ export class UpstreamAnswers {
       const row = await this.transactions.park(id, providerId, parked, sha256(token));
       if (!row) throw await this.refuse({ id }, providerId, binding, 'park');
       await this.audit.record({ type: 'upstream.answer_parked', outcome: 'info', providerId, clientId: row.clientId, loginTransactionId: id });
-      return `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}`;
+      return { url: `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}` };
     }
     const tx = binding ? await this.transactions.claimAnswer({ id }, providerId, sha256(binding)) : undefined;
     if (!tx) throw await this.refuse({ id }, providerId, binding, 'claim');
@@ -169,7 +179,7 @@ export class UpstreamAnswers {
    * cookie; the parked answer is claimed for it and completed.
    * @throws BrokerError as {@link answer}.
    */
-  async continueParked(token: string, cookies: CookieReader): Promise<string> {
+  async continueParked(token: string, cookies: CookieReader): Promise<AnswerNext> {
     const parkedHash = sha256(token);
     const parked0 = await this.transactions.find({ parkedHash });
     const binding = parked0 ? readBinding(cookies, this.settings.https, parked0.id) : undefined;
@@ -183,7 +193,7 @@ export class UpstreamAnswers {
   }
 
   /** Steps 4–7 on a claimed transaction; any failure becomes the stored outcome, so the app gets an OAuth error. */
-  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector | undefined, endpoint: string, input: UpstreamInput): Promise<string> {
+  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector | undefined, endpoint: string, input: UpstreamInput): Promise<AnswerNext> {
     const provider = connector ? this.settings.providers.get(connector.providerId) : undefined;
     const base = { providerId: tx.providerId ?? undefined, clientId: tx.clientId, loginTransactionId: tx.id };
     let outcome: LoginOutcome;
@@ -201,7 +211,20 @@ export class UpstreamAnswers {
       record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
       if (resolved.kind === 'pending') {
         await this.audit.record({ ...base, type: 'linking.pending', outcome: 'info', reason: resolved.waitingFor, details: { pendingLinkId: resolved.pendingLinkId, traceId } });
-        return await this.settleWith(tx, { kind: 'pending', waitingFor: resolved.waitingFor, pendingLinkId: resolved.pendingLinkId, traceId }, traceId, record);
+        // user-confirmed (issue 10 item 8): a confirming login for this browser, bound to this (provider, subject).
+        const opened = resolved.waitingFor === 'user' ? await this.confirmFlow.open(tx, { pendingLinkId: resolved.pendingLinkId, providerId: identity.providerId, subject: identity.subject }) : undefined;
+        const url = await this.settleWith(tx, { kind: 'pending', waitingFor: resolved.waitingFor, pendingLinkId: resolved.pendingLinkId, traceId, ...(opened ? { confirm: opened.choices } : {}) }, traceId, record);
+        return { url, ...(opened ? { binding: opened.binding } : {}) };
+      }
+      const origin = confirmationOf(tx.clientRequest);
+      // After a decline the confirming login continues at the waiting identity's own provider: nothing to confirm then.
+      const confirming = origin && !(origin.providerId === identity.providerId && origin.subject === identity.subject) ? origin : undefined;
+      if (confirming) {
+        // This login confirms a pending link: it must have reached the account the link names.
+        const originPolicy = this.settings.providers.get(confirming.providerId)?.linking.policy ?? 'user-confirmed';
+        await this.confirmations.confirm(confirming, resolved.principalId, provider.id, originPolicy);
+        record.linking = { ...record.linking!, confirmed: confirming.pendingLinkId };
+        await this.audit.record({ ...base, type: 'linking.confirmed', outcome: 'success', principalId: resolved.principalId, details: { pendingLinkId: confirming.pendingLinkId, traceId } });
       }
       await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind, details: { traceId } });
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });
@@ -226,7 +249,7 @@ export class UpstreamAnswers {
       outcome = { kind: 'failed', code: e.code, oauthError: e.oauthError, traceId };
       record.error = e.code;
     }
-    return this.settleWith(tx, outcome, traceId, record);
+    return { url: await this.settleWith(tx, outcome, traceId, record) };
   }
 
   /** Stores the trace and settles the login with its outcome; returns the resume URL. */
