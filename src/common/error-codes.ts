@@ -157,6 +157,7 @@ export const ERROR_REGISTRY = {
   'mapping.cardinality': { oauth: 'access_denied', status: 400, summary: 'a single-valued field got two or more distinct upstream values (B08)' },
   'mapping.expression_failed': { oauth: 'access_denied', status: 400, summary: "a mapping expression failed on this assertion (detail and trace name the field)" },
   'mapping.condition_failed': { oauth: 'access_denied', status: 403, summary: "the provider's condition did not hold for this assertion" },
+  'mapping.assurance_insufficient': { oauth: 'access_denied', status: 403, summary: "the upstream authentication's mapped level (aal1–aal3) is below the app's acr_values (B43)" },
   'linking.email_conflict': { oauth: 'access_denied', status: 403, summary: 'email linking found a conflict (several principals, or one with another identity of this provider) and onConflict is reject' },
   'linking.pending_admin': { oauth: 'access_denied', status: 403, summary: 'the identity waits for an administrator to approve its link' },
   'linking.pending_user': { oauth: 'access_denied', status: 403, summary: 'the identity waits for the user to confirm the link by signing in to the existing account' },

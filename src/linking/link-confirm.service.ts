@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BrokerError, Clock, Random } from '../common';
 import type { CanonicalIdentity } from '../identity/identity.module';
-import { emailKey } from '../identity/identity.module';
 import { FederatedIdentityEntity, PrincipalEntity } from './entities';
 import { LinkLedgerEntity, PendingLinkEntity } from './link-entities';
 import { profileOf, type StoredClaims } from './profile.rules';
@@ -97,8 +96,9 @@ export class LinkConfirmations {
     const email = (row.identity as StoredClaims).email;
     if (!email) return [];
     const rows: Array<{ id: string }> = await m.query(
-      `SELECT id FROM principals WHERE lower(email) = $1 UNION SELECT principal_id AS id FROM federated_identities WHERE lower(email) = $1`,
-      [emailKey(email)],
+      // The one comparison rule (identity/ emailKey, B14) as the lower(email) index computes it, like link-facts.ts.
+      `SELECT id FROM principals WHERE lower(email) = lower($1::text) UNION SELECT principal_id AS id FROM federated_identities WHERE lower(email) = lower($1::text)`,
+      [email],
     );
     return rows.map((r) => r.id);
   }

@@ -29,6 +29,8 @@ export class LoginTraceEntity {
 export interface LoginTraceRecord {
   mapping: MappingTrace;
   linking?: { decision: string; reason?: string; waitingFor?: string; confirmed?: string };
+  /** B43: the app's acr_values and the mapped assurance, when they did not meet. */
+  acr?: { requested: string[]; assurance: string };
   error?: string;
 }
 

@@ -20,6 +20,8 @@ export interface AuthorizationRequest {
   idpHint?: string;
   prompt?: string;
   maxAge?: number;
+  /** The app's `acr_values`, in order of preference (B43); Tessera's levels are aal1–aal3. */
+  acrValues?: string[];
 }
 
 /**

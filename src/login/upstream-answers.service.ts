@@ -14,6 +14,7 @@ import { LinkConfirmations } from '../linking/linking.module';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
 import { sameBrowser } from './login.service';
 import { resumeUrl } from './steps';
+import { meetsAcrValues } from './acr.rules';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
 
 
@@ -206,6 +207,12 @@ export class UpstreamAnswers {
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
       const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      // B43: the app's acr_values against the mapped assurance, before anything is linked.
+      const acrValues = (tx.clientRequest as { acrValues?: string[] }).acrValues;
+      if (!meetsAcrValues(acrValues, identity.assurance)) {
+        record.acr = { requested: acrValues ?? [], assurance: identity.assurance ?? 'aal1' };
+        throw new BrokerError('mapping.assurance_insufficient', `assurance ${identity.assurance ?? 'aal1'} does not meet acr_values ${(acrValues ?? []).join(' ')}`);
+      }
       const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync }, { traceId });
       const decision0 = resolved.decision;
       record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
