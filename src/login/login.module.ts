@@ -32,7 +32,7 @@ export class LoginModule {}
 
 export { LoginService, type StartedLogin } from './login.service';
 export { UpstreamLogouts } from './upstream-logouts.service';
-export { LoginTraces, type LoginTrace } from './login-traces';
+export { LoginTraces, loginTraceOf, type LoginTrace } from './login-traces';
 export { UpstreamCheck } from './upstream-check.service';
 export { cookieReader, setBinding, clearBinding, type CookieReader, type LoginBinding } from './browser-binding';
 export { sendStep } from './steps';

@@ -6,7 +6,7 @@ import { SessionService } from '../sessions/sessions.module';
 import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput } from '../connectors/connectors.module';
 import { mapIdentity, type MappingTrace } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
-import { LoginTraces, type LoginTraceRecord } from './login-traces';
+import { LoginTraces, withLoginTrace, type LoginTraceRecord } from './login-traces';
 import type { LoginTransactionEntity } from './login-transaction.entity';
 import { readBinding, type CookieReader, type LoginBinding } from './browser-binding';
 import { LinkConfirmationFlow, confirmationOf } from './link-confirmation';
@@ -148,12 +148,17 @@ export class UpstreamAnswers {
       throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
     }
     const base = { providerId: provider.id, clientId: client };
+    // The login's trace (issue 10 item 7), as for a login Tessera started; a failure page quotes its id.
+    const traceId = this.random.uuid();
+    const mappingTrace: MappingTrace = { attributes: {}, steps: [] };
+    const record: LoginTraceRecord = { mapping: mappingTrace };
     try {
       // Refused by the connector (saml.unsolicited_refused) unless the provider file allows it.
       const assertion = await connector.completeUnsolicited(e.name, input);
       if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
-      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping });
-      const resolved = await this.linking.resolve(identity, provider.linking.policy);
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      const resolved = await this.linking.resolve(identity, { ...provider.linking, sync: provider.sync }, { traceId });
+      record.linking = { decision: resolved.decision.kind, ...('reason' in resolved.decision ? { reason: resolved.decision.reason } : {}) };
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
       const { session, cookie } = await this.sessions.create(
@@ -167,11 +172,17 @@ export class UpstreamAnswers {
           acr: identity.authn.acr,
         }),
       );
-      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', principalId: resolved.principalId, details: { issuer: assertion.issuer, initiatedBy: 'idp', sid: session.sid } });
+      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', principalId: resolved.principalId, details: { issuer: assertion.issuer, initiatedBy: 'idp', sid: session.sid, traceId } });
+      await this.traces.write(traceId, provider.id, client, 'granted', storableDeep(record));
       return { cookie, next: `${this.settings.issuer}/login/initiate?client_id=${encodeURIComponent(client)}` };
     } catch (err) {
-      if (err instanceof BrokerError) await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: err.code, details: { detail: err.detail, initiatedBy: 'idp' } });
-      throw err;
+      if (!(err instanceof BrokerError)) throw err;
+      await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: err.code, details: { detail: err.detail, initiatedBy: 'idp', traceId } });
+      // A refusal before the assertion was even accepted (unsolicited answers not allowed) has nothing to trace.
+      if (err.code === 'saml.unsolicited_refused') throw err;
+      record.error = err.code;
+      await this.traces.write(traceId, provider.id, client, 'failed', storableDeep(record));
+      throw withLoginTrace(err, traceId);
     }
   }
 
