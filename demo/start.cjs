@@ -52,3 +52,4 @@ if (reason) {
 }
 require(ENTRY).main();
 require(join(ROOT, 'dist', 'demo', 'saml-demo.js')).main(); // the demo SAML IdP (provider demo-saml)
+require(join(ROOT, 'dist', 'demo', 'demo-partners.js')).main(); // demo-partner, demo-social, demo-contractor (README: Identity mapping and account linking)

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { BrokerError, errorPageHtml, loggableError, newErrorReference } from '../common';
 import { isDatabaseUnavailable } from '../database';
 import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
+import { loginTraceOf } from '../login/login.module';
 
 /** Seconds a client is told to wait when the database is down (issue 13 item 6). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
@@ -26,7 +27,8 @@ export class HtmlErrorFilter implements ExceptionFilter {
     // programs calling the token or userinfo endpoint still get OAuth JSON.
     if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);
     // The trace id is the reference: the page, the log line and the trace tell one story.
-    const reference = newErrorReference();
+    // A failed login's page quotes its login trace id (issue 10 item 7; GET /admin/v1/traces/{id}).
+    const reference = loginTraceOf(exception) ?? newErrorReference();
     if (isDatabaseUnavailable(exception)) {
       // Issue 13 item 6: an outage is a 503 the browser may retry, never a 500 or a stack trace.
       this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception), reference });

@@ -166,11 +166,14 @@ export const ERROR_REGISTRY = {
   'mapping.cardinality': { oauth: 'access_denied', status: 400, summary: 'a single-valued field got two or more distinct upstream values (B08)' },
   'mapping.expression_failed': { oauth: 'access_denied', status: 400, summary: "a mapping expression failed on this assertion (detail and trace name the field)" },
   'mapping.condition_failed': { oauth: 'access_denied', status: 403, summary: "the provider's condition did not hold for this assertion" },
+  'mapping.assurance_insufficient': { oauth: 'access_denied', status: 403, summary: "the upstream authentication's mapped level (aal1–aal3) is below the app's acr_values (B43)" },
   'linking.email_conflict': { oauth: 'access_denied', status: 403, summary: 'email linking found a conflict (several principals, or one with another identity of this provider) and onConflict is reject' },
   'linking.pending_admin': { oauth: 'access_denied', status: 403, summary: 'the identity waits for an administrator to approve its link' },
   'linking.pending_user': { oauth: 'access_denied', status: 403, summary: 'the identity waits for the user to confirm the link by signing in to the existing account' },
   'linking.rejected': { oauth: 'access_denied', status: 403, summary: 'an administrator rejected linking this identity' },
   'linking.drift_quarantined': { oauth: 'access_denied', status: 403, summary: 'the identity changed in a way that needs review (email change, or a new subject for a linked email); quarantined as a pending link (B16, B17)' },
+  'linking.confirmation_invalid': { oauth: 'access_denied', status: 403, summary: 'the sign-in meant to confirm a pending link was not to the existing account it names, or the pending link is gone or used' },
+  'linking.declined': { oauth: 'access_denied', status: 403, summary: 'the user declined linking and the provider does not allow a new account instead (allowDecline false)' },
 
   // The authorization module's decision (DESIGN.md §1 step 7).
   'authorization.denied': { oauth: 'access_denied', status: 403, summary: 'the authorization module refused this principal access to the app' },

@@ -111,6 +111,8 @@ export function validateAuthorize(query: Record<string, unknown>, clients: Reado
       idpHint: query.idp_hint as string | undefined,
       prompt,
       maxAge,
+      // OIDC Core §3.1.2.1 acr_values: space-separated, in order of preference (B43: passed upstream, checked on return).
+      acrValues: typeof query.acr_values === 'string' && query.acr_values.trim() !== '' ? query.acr_values.trim().split(/\s+/) : undefined,
     },
   };
 }

@@ -15,8 +15,17 @@ export function pendingLinkPageHtml(outcome: Extract<LoginOutcome, { kind: 'pend
       `<h1>Awaiting approval</h1><p>An administrator must approve linking this account before you can continue. Sign in again once you have been told it was approved.</p>${ref}`,
     );
   }
+  const c = outcome.confirm;
+  // The existing account's providers (never its email), each continuing the confirming login of this browser.
+  const links = (c?.providers ?? [])
+    .map((p) => `<a class="button" href="/login/choose?login=${encodeURIComponent(c!.handle)}&amp;provider=${encodeURIComponent(p.id)}">Sign in with ${escapeHtml(p.displayName)}</a>`)
+    .join('\n');
+  const decline = c
+    ? `<form method="post" action="/login/link/decline"><input type="hidden" name="login" value="${escapeHtml(c.handle)}">` +
+      `<button type="submit">${c.allowDecline ? 'Create a new account instead' : 'Do not link (stop signing in)'}</button></form>`
+    : '';
   return htmlPage(
     'Confirm your account',
-    `<h1>Confirm your account</h1><p>An account already exists for this identity. To link them, sign in again with the provider you used before, in this browser.</p>${ref}`,
+    `<h1>Confirm your account</h1><p>An account already exists for this identity. To link them, sign in with one of that account's providers, in this browser, now.</p>${links}${decline}${ref}`,
   );
 }

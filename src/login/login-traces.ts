@@ -28,7 +28,9 @@ export class LoginTraceEntity {
  */
 export interface LoginTraceRecord {
   mapping: MappingTrace;
-  linking?: { decision: string; reason?: string; waitingFor?: string };
+  linking?: { decision: string; reason?: string; waitingFor?: string; confirmed?: string };
+  /** B43: the app's acr_values and the mapped assurance, when they did not meet. */
+  acr?: { requested: string[]; assurance: string };
   error?: string;
 }
 
@@ -51,8 +53,8 @@ export class LoginTraces {
   ) {}
 
   /** Stores one login's trace under `id` (a uuid the login drew). */
-  async write(id: string, providerId: string | undefined, clientId: string, outcome: string, record: LoginTraceRecord): Promise<void> {
-    await this.dataSource.getRepository(LoginTraceEntity).insert({ id, providerId: providerId ?? null, clientId, outcome, record: record as unknown as Record<string, any>, createdAt: this.clock.now() });
+  async write(id: string, providerId: string | undefined, clientId: string | undefined, outcome: string, record: LoginTraceRecord): Promise<void> {
+    await this.dataSource.getRepository(LoginTraceEntity).insert({ id, providerId: providerId ?? null, clientId: clientId ?? null, outcome, record: record as unknown as Record<string, any>, createdAt: this.clock.now() });
   }
 
   /** @returns the trace, or undefined (also for an id that is not a uuid). */
@@ -62,4 +64,22 @@ export class LoginTraces {
     if (!row) return undefined;
     return { id: row.id, providerId: row.providerId, clientId: row.clientId, outcome: row.outcome, createdAt: row.createdAt.toISOString(), record: row.record as unknown as LoginTraceRecord };
   }
+}
+
+/** Errors of failed logins that carry their trace id (weakly held: the error object is the key). */
+const TRACED = new WeakMap<object, string>();
+
+/**
+ * Marks `err` as the failure of the login traced under `traceId`, so the page the browser sees
+ * (app/ HtmlErrorFilter) quotes the trace id as its reference (issue 10 item 7).
+ * @returns `err`.
+ */
+export function withLoginTrace<E extends object>(err: E, traceId: string): E {
+  TRACED.set(err, traceId);
+  return err;
+}
+
+/** The trace id of a failed login's error, if {@link withLoginTrace} marked it. */
+export function loginTraceOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? TRACED.get(err) : undefined;
 }

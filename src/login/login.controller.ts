@@ -1,9 +1,10 @@
-import { All, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, ErrorCodes, Random, isStorableDeep, refuseMethod, singleValued } from '../common';
 import { isIdpInitiatedCapable, isLogoutCapable, type UpstreamInput } from '../connectors/connectors.module';
 import { setSessionCookie } from '../sessions/sessions.module';
-import { cookieReader } from './browser-binding';
+import { cookieReader, setBinding } from './browser-binding';
+import { LinkConfirmationFlow } from './link-confirmation';
 import { LoginService } from './login.service';
 import { sendStep } from './steps';
 import { LOGIN_SETTINGS, type LoginSettings } from './types';
@@ -23,6 +24,7 @@ export class LoginController {
     @Inject(UpstreamAnswers) private readonly answers: UpstreamAnswers,
     @Inject(Random) private readonly random: Random,
     @Inject(UpstreamLogouts) private readonly logouts: UpstreamLogouts,
+    @Inject(LinkConfirmationFlow) private readonly confirmFlow: LinkConfirmationFlow,
   ) {}
 
   /**
@@ -73,14 +75,27 @@ export class LoginController {
       return;
     }
     const next = await this.answers.answer(endpoint, input, cookieReader(req));
-    res.redirect(303, next);
+    if (next.binding) setBinding(res, this.settings.https, next.binding);
+    res.redirect(303, next.url);
   }
 
   /** `GET /login/continue?answer=…`: a parked cross-site POST answer, now with the browser's cookie. */
   @Get('login/continue')
   async continueParked(@Query('answer') token: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (typeof token !== 'string' || token === '') throw new BrokerError(ErrorCodes.transactionUnknown, 'answer token missing');
-    res.redirect(303, await this.answers.continueParked(token, cookieReader(req)));
+    const next = await this.answers.continueParked(token, cookieReader(req));
+    if (next.binding) setBinding(res, this.settings.https, next.binding);
+    res.redirect(303, next.url);
+  }
+
+  /** `POST /login/link/decline` (form field `login`): the user declined linking on the "Confirm your account" page (issue 10 item 8). */
+  @Post('login/link/decline')
+  async declineLink(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const handle = (req.body as Record<string, unknown> | undefined)?.login;
+    if (typeof handle !== 'string' || handle === '') throw new BrokerError(ErrorCodes.requestInvalid, 'login is required');
+    const step = await this.confirmFlow.decline(handle, cookieReader(req));
+    if (step.kind === 'done') throw new BrokerError('login.transaction_state_invalid', 'a declined link continues upstream');
+    sendStep(res, step, this.random);
   }
 
   /** `GET /login/choose?login=…&provider=…`: the user picked a provider on the chooser page. */

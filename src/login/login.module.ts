@@ -12,6 +12,7 @@ import { UpstreamLogoutEntity } from './upstream-logout.entity';
 import { UpstreamLogouts } from './upstream-logouts.service';
 import { LoginTraceEntity, LoginTraces } from './login-traces';
 import { UpstreamCheck } from './upstream-check.service';
+import { LinkConfirmationFlow } from './link-confirmation';
 
 /** The entities login/ owns, registered by the composition root's DataSource. */
 export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity, LoginTraceEntity];
@@ -24,14 +25,14 @@ export const LOGIN_ENTITIES = [LoginTransactionEntity, UpstreamLogoutEntity, Log
 @Module({
   imports: [AuditModule, ConnectorsModule, LinkingModule, SessionsModule],
   controllers: [LoginController],
-  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts, LoginTraces, UpstreamCheck],
+  providers: [LoginTransactionStore, LoginService, UpstreamAnswers, UpstreamLogouts, LoginTraces, UpstreamCheck, LinkConfirmationFlow],
   exports: [LoginService, UpstreamLogouts, LoginTraces, UpstreamCheck],
 })
 export class LoginModule {}
 
 export { LoginService, type StartedLogin } from './login.service';
 export { UpstreamLogouts } from './upstream-logouts.service';
-export { LoginTraces, type LoginTrace } from './login-traces';
+export { LoginTraces, loginTraceOf, type LoginTrace } from './login-traces';
 export { UpstreamCheck } from './upstream-check.service';
 export { cookieReader, setBinding, clearBinding, type CookieReader, type LoginBinding } from './browser-binding';
 export { sendStep } from './steps';

@@ -12,6 +12,7 @@ import type { LoginTransactionEntity } from './login-transaction.entity';
 import { chooserPageHtml } from './pages';
 import { resumeUrl } from './steps';
 import { selectProvider } from './select-provider.rules';
+import { meetsAcrValues, upstreamAcrValues } from './acr.rules';
 import { LOGIN_SETTINGS, type AuthorizationRequest, type FinishedLogin, type LoginOutcome, type LoginSettings, type LoginStep } from './types';
 
 /**
@@ -43,7 +44,8 @@ export class LoginService {
    * @throws BrokerError `login.provider_unknown` for an unknown idp_hint, `upstream.unreachable`.
    */
   async start(request: AuthorizationRequest, app: { displayName: string }, session?: BrokerSession): Promise<StartedLogin> {
-    const mayAnswer = session !== undefined && decideReuse(session, request, this.clock.nowSeconds()).reuse;
+    // B43: a session below the app's acr_values never answers it; the login goes upstream (step-up).
+    const mayAnswer = session !== undefined && decideReuse(session, request, this.clock.nowSeconds()).reuse && meetsAcrValues(request.acrValues, session.acr);
     const entry = decideEntry(request, mayAnswer);
     if (entry.kind === 'reuse') return { step: { kind: 'done', finished: { request, outcome: await this.fromSession(session!, request) } } };
     if (entry.kind === 'fail') {
@@ -150,7 +152,7 @@ export class LoginService {
       if (!connector) throw new BrokerError(ErrorCodes.providerUnknown, `no connector for provider ${provider.id}`);
       // No broker sessions yet, so every login goes upstream; the app's demand for a fresh
       // authentication is passed on and enforced there (OIDC Core §3.1.2.1).
-      const begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn: prompt.forceAuthn, selectAccount: prompt.selectAccount, maxAge: request.maxAge });
+      const begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn: prompt.forceAuthn, selectAccount: prompt.selectAccount, maxAge: request.maxAge, acrValues: upstreamAcrValues(request.acrValues, provider.acrValues) });
       if (!(await this.transactions.toUpstream(id, sha256(binding), provider.id, provider.protocol, begun.state))) {
         throw new BrokerError('login.transaction_state_invalid', 'the login already went upstream');
       }

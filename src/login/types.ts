@@ -20,6 +20,8 @@ export interface AuthorizationRequest {
   idpHint?: string;
   prompt?: string;
   maxAge?: number;
+  /** The app's `acr_values`, in order of preference (B43); Tessera's levels are aal1–aal3. */
+  acrValues?: string[];
 }
 
 /**
@@ -53,7 +55,7 @@ export type LoginOutcome =
   | { kind: 'granted'; grant: LoginGrant }
   | { kind: 'failed'; code: ErrorCode; oauthError: OAuthErrorCode; traceId?: string }
   /** Linking waits for the user or an admin (DESIGN.md §3 `pending`); no code is issued yet. `traceId`: the login's trace (issue 10 item 7). */
-  | { kind: 'pending'; waitingFor: 'user' | 'admin'; pendingLinkId: string; traceId?: string };
+  | { kind: 'pending'; waitingFor: 'user' | 'admin'; pendingLinkId: string; traceId?: string; confirm?: import('./link-confirmation').ConfirmChoices };
 
 /** A finished login, as the issuer receives it. `transactionId` is absent when no transaction was opened (prompt=none). */
 export interface FinishedLogin {

@@ -6,12 +6,15 @@ import { SessionService } from '../sessions/sessions.module';
 import { ConnectorRegistry, isDocumentCapable, isIdpInitiatedCapable, isLogoutReplyCapable, isUpstreamLogoutCapable, type EndpointSpec, type JsonValue, type UpstreamConnector, type UpstreamInput, type UpstreamStep } from '../connectors/connectors.module';
 import { mapIdentity, type MappingTrace } from '../identity/identity.module';
 import { LinkingService } from '../linking/linking.module';
-import { LoginTraces, type LoginTraceRecord } from './login-traces';
+import { LoginTraces, withLoginTrace, type LoginTraceRecord } from './login-traces';
 import type { LoginTransactionEntity } from './login-transaction.entity';
-import { readBinding, type CookieReader } from './browser-binding';
+import { readBinding, type CookieReader, type LoginBinding } from './browser-binding';
+import { LinkConfirmationFlow, confirmationOf } from './link-confirmation';
+import { LinkConfirmations } from '../linking/linking.module';
 import { LoginTransactionStore, type AnswerKey } from './login-transaction.store';
 import { sameBrowser } from './login.service';
 import { resumeUrl } from './steps';
+import { meetsAcrValues } from './acr.rules';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
 
 
@@ -19,6 +22,12 @@ import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings 
 const INTERRUPTED_AFTER_MS = 30_000;
 /** A parked answer: which endpoint it reached and the request as it arrived. */
 type ParkedAnswer = UpstreamInput & { endpoint: string };
+
+/** Where the browser goes after an answer, and a binding cookie to set first (a confirming login's, issue 10 item 8). */
+export interface AnswerNext {
+  url: string;
+  binding?: LoginBinding;
+}
 
 /** A connector endpoint resolved from `federation/:protocol/:provider/:endpoint`. */
 export interface ResolvedEndpoint {
@@ -51,6 +60,8 @@ export class UpstreamAnswers {
     @Inject(AuditSink) private readonly audit: AuditSink,
     @Inject(SessionService) private readonly sessions: SessionService,
     @Inject(LoginTraces) private readonly traces: LoginTraces,
+    @Inject(LinkConfirmationFlow) private readonly confirmFlow: LinkConfirmationFlow,
+    @Inject(LinkConfirmations) private readonly confirmations: LinkConfirmations,
   ) {}
 
   /**
@@ -103,7 +114,7 @@ export class UpstreamAnswers {
    * @throws BrokerError when the answer matches no login of this browser (then there is no app to
    *   answer: the caller shows an error page).
    */
-  async answer(e: ResolvedEndpoint, input: UpstreamInput, cookies: CookieReader): Promise<string> {
+  async answer(e: ResolvedEndpoint, input: UpstreamInput, cookies: CookieReader): Promise<AnswerNext> {
     const handle = e.connector.transactionHandle(e.name, input);
     if (!handle) throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
     const id = sha256(handle);
@@ -115,7 +126,7 @@ export class UpstreamAnswers {
       const row = await this.transactions.park(id, providerId, parked, sha256(token));
       if (!row) throw await this.refuse({ id }, providerId, binding, 'park');
       await this.audit.record({ type: 'upstream.answer_parked', outcome: 'info', providerId, clientId: row.clientId, loginTransactionId: id });
-      return `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}`;
+      return { url: `${this.settings.issuer}/login/continue?answer=${encodeURIComponent(token)}` };
     }
     const tx = binding ? await this.transactions.claimAnswer({ id }, providerId, sha256(binding)) : undefined;
     if (!tx) throw await this.refuse({ id }, providerId, binding, 'claim');
@@ -140,12 +151,17 @@ export class UpstreamAnswers {
       throw new BrokerError(ErrorCodes.transactionUnknown, 'answer carries no transaction handle');
     }
     const base = { providerId: provider.id, clientId: client };
+    // The login's trace (issue 10 item 7), as for a login Tessera started; a failure page quotes its id.
+    const traceId = this.random.uuid();
+    const mappingTrace: MappingTrace = { attributes: {}, steps: [] };
+    const record: LoginTraceRecord = { mapping: mappingTrace };
     try {
       // Refused by the connector (saml.unsolicited_refused) unless the provider file allows it.
       const assertion = await connector.completeUnsolicited(e.name, input);
       if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
-      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping });
-      const resolved = await this.linking.resolve(identity, provider.linking.policy);
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      const resolved = await this.linking.resolve(identity, { ...provider.linking, sync: provider.sync }, { traceId });
+      record.linking = { decision: resolved.decision.kind, ...('reason' in resolved.decision ? { reason: resolved.decision.reason } : {}) };
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
       const { session, cookie } = await this.sessions.create(
@@ -160,11 +176,17 @@ export class UpstreamAnswers {
           acr: identity.authn.acr,
         }),
       );
-      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', principalId: resolved.principalId, details: { issuer: assertion.issuer, initiatedBy: 'idp', sid: session.sid } });
+      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', principalId: resolved.principalId, details: { issuer: assertion.issuer, initiatedBy: 'idp', sid: session.sid, traceId } });
+      await this.traces.write(traceId, provider.id, client, 'granted', storableDeep(record));
       return { cookie, next: `${this.settings.issuer}/login/initiate?client_id=${encodeURIComponent(client)}` };
     } catch (err) {
-      if (err instanceof BrokerError) await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: err.code, details: { detail: err.detail, initiatedBy: 'idp' } });
-      throw err;
+      if (!(err instanceof BrokerError)) throw err;
+      await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: err.code, details: { detail: err.detail, initiatedBy: 'idp', traceId } });
+      // A refusal before the assertion was even accepted (unsolicited answers not allowed) has nothing to trace.
+      if (err.code === 'saml.unsolicited_refused') throw err;
+      record.error = err.code;
+      await this.traces.write(traceId, provider.id, client, 'failed', storableDeep(record));
+      throw withLoginTrace(err, traceId);
     }
   }
 
@@ -173,7 +195,7 @@ export class UpstreamAnswers {
    * cookie; the parked answer is claimed for it and completed.
    * @throws BrokerError as {@link answer}.
    */
-  async continueParked(token: string, cookies: CookieReader): Promise<string> {
+  async continueParked(token: string, cookies: CookieReader): Promise<AnswerNext> {
     const parkedHash = sha256(token);
     const parked0 = await this.transactions.find({ parkedHash });
     const binding = parked0 ? readBinding(cookies, this.settings.https, parked0.id) : undefined;
@@ -187,7 +209,7 @@ export class UpstreamAnswers {
   }
 
   /** Steps 4–7 on a claimed transaction; any failure becomes the stored outcome, so the app gets an OAuth error. */
-  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector | undefined, endpoint: string, input: UpstreamInput): Promise<string> {
+  private async complete(tx: LoginTransactionEntity, connector: UpstreamConnector | undefined, endpoint: string, input: UpstreamInput): Promise<AnswerNext> {
     const provider = connector ? this.settings.providers.get(connector.providerId) : undefined;
     const base = { providerId: tx.providerId ?? undefined, clientId: tx.clientId, loginTransactionId: tx.id };
     let outcome: LoginOutcome;
@@ -200,12 +222,31 @@ export class UpstreamAnswers {
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
       const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      // B43: the app's acr_values against the mapped assurance, before anything is linked.
+      const acrValues = (tx.clientRequest as { acrValues?: string[] }).acrValues;
+      if (!meetsAcrValues(acrValues, identity.assurance)) {
+        record.acr = { requested: acrValues ?? [], assurance: identity.assurance ?? 'aal1' };
+        throw new BrokerError('mapping.assurance_insufficient', `assurance ${identity.assurance ?? 'aal1'} does not meet acr_values ${(acrValues ?? []).join(' ')}`);
+      }
       const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync }, { traceId });
       const decision0 = resolved.decision;
       record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
       if (resolved.kind === 'pending') {
         await this.audit.record({ ...base, type: 'linking.pending', outcome: 'info', reason: resolved.waitingFor, details: { pendingLinkId: resolved.pendingLinkId, traceId } });
-        return await this.settleWith(tx, { kind: 'pending', waitingFor: resolved.waitingFor, pendingLinkId: resolved.pendingLinkId, traceId }, traceId, record);
+        // user-confirmed (issue 10 item 8): a confirming login for this browser, bound to this (provider, subject).
+        const opened = resolved.waitingFor === 'user' ? await this.confirmFlow.open(tx, { pendingLinkId: resolved.pendingLinkId, providerId: identity.providerId, subject: identity.subject }) : undefined;
+        const url = await this.settleWith(tx, { kind: 'pending', waitingFor: resolved.waitingFor, pendingLinkId: resolved.pendingLinkId, traceId, ...(opened ? { confirm: opened.choices } : {}) }, traceId, record);
+        return { url, ...(opened ? { binding: opened.binding } : {}) };
+      }
+      const origin = confirmationOf(tx.clientRequest);
+      // After a decline the confirming login continues at the waiting identity's own provider: nothing to confirm then.
+      const confirming = origin && !(origin.providerId === identity.providerId && origin.subject === identity.subject) ? origin : undefined;
+      if (confirming) {
+        // This login confirms a pending link: it must have reached the account the link names.
+        const originPolicy = this.settings.providers.get(confirming.providerId)?.linking.policy ?? 'user-confirmed';
+        await this.confirmations.confirm(confirming, resolved.principalId, provider.id, originPolicy);
+        record.linking = { ...record.linking!, confirmed: confirming.pendingLinkId };
+        await this.audit.record({ ...base, type: 'linking.confirmed', outcome: 'success', principalId: resolved.principalId, details: { pendingLinkId: confirming.pendingLinkId, traceId } });
       }
       await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind, details: { traceId } });
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });
@@ -231,7 +272,7 @@ export class UpstreamAnswers {
       outcome = { kind: 'failed', code: e.code, oauthError: e.oauthError, traceId };
       record.error = e.code;
     }
-    return this.settleWith(tx, outcome, traceId, record);
+    return { url: await this.settleWith(tx, outcome, traceId, record) };
   }
 
   /** Stores the trace and settles the login with its outcome; returns the resume URL. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BrokerError } from '../../common';
 import { ENV_DEFAULTS, loadProviders, type ProviderConfigOf } from '../../config';
 import { inspectIdToken } from '../../connectors/connectors.module';
-import { mapIdentity } from '../../identity/identity.module';
+import { mapIdentity, type MappingTrace } from '../../identity/identity.module';
 import type { CliArgs, CliCommand, CliIo } from '../dispatch';
 
 /** Exit codes of `tessera inspect oidc` (issue 12 item 8). */
@@ -16,7 +16,7 @@ export const INSPECT_EXIT = { accepted: 0, usage: 1, rejected: 2 } as const;
  * $TESSERA_PROVIDERS_DIR (default ./providers).
  *
  * Prints ONE JSON object on stdout:
- * - accepted → exit 0, `{"verdict":"accepted","assertion":{…},"identity":{…}}`;
+ * - accepted → exit 0, `{"verdict":"accepted","assertion":{…},"identity":{…},"trace":{…}}` (the redacted mapping trace, issue 10 item 7; also on a mapping refusal);
  * - rejected → exit 2, `{"verdict":"rejected","code":"oidc.…","reason":"…"}` (the stable code the
  *   login shows, and the detail an operator needs);
  * - usage or configuration error → exit 1, `{"verdict":"error","reason":"…"}`.
@@ -64,14 +64,18 @@ export const inspectOidcCommand: CliCommand = {
     } catch (err) {
       return fail((err as Error).message);
     }
+    // The mapping trace a login would store (issue 10 item 7), printed once the mapping ran.
+    const trace: MappingTrace = { attributes: {}, steps: [] };
+    let mapped = false;
     try {
       const assertion = await inspectIdToken({ provider: provider as ProviderConfigOf<'oidc'>, idToken, ...(userinfo ? { userinfo } : {}), ...(jwks ? { jwks } : {}), at, ...(o.nonce !== undefined ? { nonce: o.nonce } : {}) });
-      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping });
-      print({ verdict: 'accepted', assertion, identity });
+      mapped = true;
+      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, trace);
+      print({ verdict: 'accepted', assertion, identity, trace });
       return INSPECT_EXIT.accepted;
     } catch (err) {
       if (!(err instanceof BrokerError)) throw err;
-      print({ verdict: 'rejected', code: err.code, reason: err.detail ?? err.message });
+      print({ verdict: 'rejected', code: err.code, reason: err.detail ?? err.message, ...(mapped ? { trace } : {}) });
       return INSPECT_EXIT.rejected;
     }
   },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENV_DEFAULTS, loadProviders } from '../../config';
 import { inspectSamlResponse } from '../../connectors/connectors.module';
-import { mapIdentity } from '../../identity/identity.module';
+import { mapIdentity, type MappingTrace } from '../../identity/identity.module';
 import type { CliArgs, CliCommand, CliIo } from '../dispatch';
 
 /** Exit code of a rejected response (0 accepted, 1 usage or configuration error). */
@@ -13,8 +13,8 @@ export const EXIT_REJECTED = 2;
  * (issue 9 item 7): judges a partner's SAMLResponse offline (no database, no replay cache) with
  * the provider's configuration, the way the ACS would. The file is the base64 SAMLResponse as
  * posted, or the XML. Prints ONE JSON object on stdout:
- * - accepted, exit 0: `{"verdict":"accepted","assertion":{…},"identity":{…}}`;
- * - rejected, exit 2: `{"verdict":"rejected","code":"saml.…","reason":"…"}`;
+ * - accepted, exit 0: `{"verdict":"accepted","assertion":{…},"identity":{…},"trace":{…}}` (trace: the redacted mapping trace, issue 10 item 7);
+ * - rejected, exit 2: `{"verdict":"rejected","code":"saml.…","reason":"…"}` (with `trace` when the mapping refused it);
  * - usage or configuration error, exit 1: a message on stderr, nothing on stdout.
  * Providers are read from $TESSERA_PROVIDERS_DIR (or ./providers); the SP URLs from $TESSERA_ISSUER.
  */
@@ -62,14 +62,16 @@ export const inspectSamlCommand: CliCommand = {
       return EXIT_REJECTED;
     }
     let identity;
+    // The mapping trace a login would store (issue 10 item 7): names, counts and outcomes, never values.
+    const trace: MappingTrace = { attributes: {}, steps: [] };
     try {
-      identity = mapIdentity(result.assertion, { trust: provider.trust, mapping: provider.mapping });
+      identity = mapIdentity(result.assertion, { trust: provider.trust, mapping: provider.mapping }, trace);
     } catch (e) {
       const code = (e as { code?: string }).code ?? 'mapping.subject_missing';
-      io.stdout(JSON.stringify({ verdict: 'rejected', code, reason: (e as Error).message }) + '\n');
+      io.stdout(JSON.stringify({ verdict: 'rejected', code, reason: (e as Error).message, trace }) + '\n');
       return EXIT_REJECTED;
     }
-    io.stdout(JSON.stringify({ verdict: 'accepted', assertion: result.assertion, identity }) + '\n');
+    io.stdout(JSON.stringify({ verdict: 'accepted', assertion: result.assertion, identity, trace }) + '\n');
     return 0;
   },
 };

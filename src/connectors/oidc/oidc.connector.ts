@@ -134,6 +134,7 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     const prompt = [ctx.forceAuthn ? 'login' : '', ctx.selectAccount ? 'select_account' : ''].filter(Boolean).join(' ');
     if (prompt) params.prompt = prompt;
     if (ctx.maxAge !== undefined) params.max_age = String(ctx.maxAge);
+    if (ctx.acrValues?.length) params.acr_values = ctx.acrValues.join(' ');
     const url = client.buildAuthorizationUrl(config, params);
     return {
       step: { kind: 'redirect', url: url.href },
