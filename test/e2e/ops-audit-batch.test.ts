@@ -4,6 +4,7 @@
  * (xmin), so the events of one login step carry one xmin, and each step another; a refused step
  * still leaves its failure event; metrics derived from the events still count.
  */
+import * as oidc from 'openid-client';
 import { appAuthorizationRequest, signIn, type Credentials } from '../support/app-login';
 import { Browser } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
@@ -44,5 +45,21 @@ describe.each(backends)('audit events written once per request (issue 13 item 7,
     expect(res.status).toBeGreaterThanOrEqual(400);
     const after = await h.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'authorize.rejected'`);
     expect(after[0].n).toBe(before[0].n + 1);
+  });
+
+  it('RFC 7009 §2: a revocation applied by the deny set feeds tessera_revocation_propagation_lag_seconds (token.revocation_applied with lagSeconds)', async () => {
+    const request = await appAuthorizationRequest(h.app, APP_REDIRECT);
+    const { stop } = await signIn(new Browser(), request.url, CAROL, [APP_REDIRECT]);
+    const tokens = await oidc.authorizationCodeGrant(h.app, stop, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce, idTokenExpected: true });
+    const count = async () => {
+      const text = await (await fetch(`${h.issuer}/metrics`)).text();
+      return Number(/^tessera_revocation_propagation_lag_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await count();
+    await oidc.tokenRevocation(h.app, tokens.access_token, { token_type_hint: 'access_token' });
+    expect(await count()).toBeGreaterThan(before);
+    const applied = await h.dataSource.query(`SELECT details FROM audit_events WHERE type = 'token.revocation_applied' ORDER BY id DESC LIMIT 1`);
+    expect(applied[0].details).toMatchObject({ count: expect.any(Number), lagSeconds: expect.any(Number) });
+    expect(applied[0].details.lagSeconds).toBeGreaterThanOrEqual(0);
   });
 });
