@@ -12,8 +12,8 @@ const DROPPED_ON_FAILURE = ['location', 'set-cookie', 'content-length', 'content
  * for the write). A request that recorded nothing is not delayed. Events are never lost on a
  * failure path: error responses also end through `res.end`, and a request whose client went
  * away writes its events when the connection closes. When the write fails the response is not
- * sent as decided (an unaudited login must not succeed silently): if its headers are still
- * unsent it becomes a 503 with `Retry-After`, and the failure is logged (every event was already
+ * sent as decided when it was a success (an unaudited login must not succeed silently): it becomes
+ * a 503 with `Retry-After`; an error answer goes out unchanged. The failure is logged (every event was already
  * mirrored to the log when recorded).
  */
 @Injectable()
@@ -39,7 +39,8 @@ export class AuditBatchMiddleware implements NestMiddleware {
         () => end(...args),
         (err: unknown) => {
           this.log.error({ msg: 'audit batch not written; response refused', path: req.path, err: (err as Error)?.message });
-          if (res.headersSent) return end(...args);
+          // An error answer goes out as decided (it grants nothing); a success must not leave unaudited.
+          if (res.headersSent || res.statusCode >= 400) return end(...args);
           for (const h of DROPPED_ON_FAILURE) res.removeHeader(h);
           res.statusCode = 503;
           res.setHeader('retry-after', '5');
