@@ -56,7 +56,7 @@ export class OAuthJsonErrorFilter implements ExceptionFilter {
       res.setHeader('WWW-Authenticate', !userinfo ? 'Basic realm="tessera"' : missing ? 'Bearer' : `Bearer error="${error}"`);
     }
     // RFC 9110 §10.2.3: a 503 (revocation feed lagging, database down) says when to come back.
-    if (status === 503) res.setHeader('Retry-After', '1');
+    if (status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '1');
     res.status(status).setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json({ error, error_description: description });
   }
 }

@@ -9,6 +9,8 @@ import { appAuthorizationRequest, signIn, type Credentials } from '../support/ap
 import { Browser } from '../support/browser';
 import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 
+jest.setTimeout(120_000);
+
 const CAROL: Credentials = { username: 'carol', password: 'carol-password' };
 const backends: Array<'pglite' | 'auto'> = process.env.DATABASE_URL ? ['pglite', 'auto'] : ['pglite'];
 
