@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, loggableError } from '../common';
+import { isDatabaseUnavailable } from '../database';
 
 /** The protection space of the admin bearer token (RFC 6750 §3). */
 export const ADMIN_REALM = 'tessera-admin';
@@ -10,7 +11,8 @@ export const ADMIN_REALM = 'tessera-admin';
  * the registry's OAuth error and `error_description` the stable code, never a detail. A 401
  * carries the RFC 6750 §3 challenge (`error="invalid_token"` only when a token was presented,
  * §3.1); a framework 404 is `admin.not_found`; other framework 4xx (a malformed UUID, a bad body)
- * are `request.invalid` with their status; anything else is a 500 without a stack trace, the
+ * are `request.invalid` with their status; a database outage is 503 `ops.database_unavailable` with
+ * `Retry-After`; anything else is a 500 without a stack trace, the
  * detail going to the log.
  */
 @Catch()
@@ -23,6 +25,12 @@ export class AdminJsonErrorFilter implements ExceptionFilter {
     let status = 500;
     let error = 'server_error';
     let description = 'server_error';
+    if (isDatabaseUnavailable(exception)) {
+      // Issue 13 item 6: an outage is 503 with Retry-After (RFC 9110 §10.2.3), like the OAuth endpoints.
+      this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception) });
+      exception = new BrokerError('ops.database_unavailable', 'database unavailable');
+      if (!res.headersSent) res.setHeader('Retry-After', '5');
+    }
     if (exception instanceof BrokerError) {
       ({ status, oauthError: error, code: description } = exception);
       this.log.warn({ msg: 'admin request refused', path: req.path, code: exception.code, detail: exception.detail });

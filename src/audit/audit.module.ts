@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { AuditBatchMiddleware } from './audit-batch.middleware';
+import { AuditBatches } from './audit-batches';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditListeners } from './audit-listeners';
 import { AuditReader } from './audit-reader';
@@ -14,10 +16,15 @@ export const AUDIT_ENTITIES = [AuditEventEntity];
  * {@link AuditReader} to read (the admin API's logout reports).
  */
 @Module({
-  providers: [AuditService, { provide: AuditSink, useExisting: AuditService }, { provide: AuditReader, useClass: AuditReaderService }, { provide: AuditListeners, useExisting: AuditService }],
+  providers: [AuditBatches, AuditService, { provide: AuditSink, useExisting: AuditService }, { provide: AuditReader, useClass: AuditReaderService }, { provide: AuditListeners, useExisting: AuditService }],
   exports: [AuditSink, AuditReader, AuditListeners],
 })
-export class AuditModule {}
+export class AuditModule implements NestModule {
+  /** Every request collects its audit events and writes them in one statement (issue 13 item 7). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditBatchMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
 
 export { AuditSink, type AuditEventInput } from './audit-sink';
 export { AuditReader, type AuditEventQuery, type AuditEventRecord } from './audit-reader';

@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BrokerError, loggableError } from '../common';
+import { isDatabaseUnavailable } from '../database';
 
 /**
  * Errors of the AuthZEN endpoints as JSON: `{ error, error_description, context: { reason } }`.
  * A refused request is 400 with the reason code (never policy text); a framework 4xx (a body
  * that is not JSON, too large) is 400 `authz.request_invalid`; 401 carries a Basic challenge
- * (RFC 7617); anything else is logged and answered 500 with `decision: false`, never a stack.
+ * (RFC 7617); a database outage is 503 `ops.database_unavailable` with `Retry-After`; anything
+ * else is logged and answered 500 with `decision: false`, never a stack.
  */
 @Catch()
 export class AuthzenErrorFilter implements ExceptionFilter {
@@ -19,6 +21,12 @@ export class AuthzenErrorFilter implements ExceptionFilter {
     let error = 'server_error';
     let code = 'server_error';
     let reason = 'evaluation_error';
+    if (isDatabaseUnavailable(exception)) {
+      // Issue 13 item 6: an outage is 503 with Retry-After (RFC 9110 §10.2.3), like the OAuth endpoints.
+      this.log.error({ msg: 'database unavailable', path: req.path, err: loggableError(exception) });
+      exception = new BrokerError('ops.database_unavailable', 'database unavailable');
+      if (!res.headersSent) res.setHeader('Retry-After', '5');
+    }
     if (exception instanceof BrokerError) {
       ({ status, oauthError: error, code } = exception);
       reason = exception.code === 'authz.request_invalid' ? (exception.detail ?? 'request_invalid') : exception.code;
@@ -32,6 +40,6 @@ export class AuthzenErrorFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="tessera-authzen", Bearer realm="tessera-authzen"');
-    res.status(status).setHeader('Cache-Control', 'no-store').json({ error, error_description: code, ...(status === 500 ? { decision: false } : {}), context: { reason } });
+    res.status(status).setHeader('Cache-Control', 'no-store').json({ error, error_description: code, ...(status >= 500 ? { decision: false } : {}), context: { reason } });
   }
 }

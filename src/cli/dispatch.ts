@@ -8,6 +8,7 @@ import { validatePoliciesCommand } from './commands/policies-validate';
 import { providersPlanCommand } from './commands/providers-plan';
 import { validateClientsCommand, validateProvidersCommand } from './commands/validate';
 import { inspectOidcCommand } from './commands/inspect-oidc';
+import { providersTestCommand } from './commands/providers-test';
 
 /**
  * Command table and dispatch of the `tessera` command (DESIGN.md §2, cli/).
@@ -46,7 +47,7 @@ export interface CliCommand {
 }
 
 /** Every command `tessera` knows, in help order. */
-export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand, providersPlanCommand, inspectOidcCommand];
+export const COMMANDS: CliCommand[] = [validateProvidersCommand, validateClientsCommand, migrateCommand, validatePoliciesCommand, authzExplainCommand, keysRotateCommand, inspectSamlCommand, importMetadataCommand, providersPlanCommand, inspectOidcCommand, providersTestCommand];
 
 /** Exit code for usage errors (unknown command, bad option), as most CLIs use. */
 export const EXIT_USAGE = 2;

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BrokerError, Clock, loggableError } from '../common';
+import { AuditSink } from '../audit/audit.module';
 import { ExpirySweeper } from '../database';
 import {
   REVOCATION_SETTINGS,
@@ -68,12 +69,15 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
   private polling?: Promise<void>;
   private pollAgain = false;
   private stopped = false;
+  /** True after the start-up read: only revocations applied from then on measure propagation lag. */
+  private live = false;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(REVOCATION_SETTINGS) private readonly settings: RevocationSettings,
     @Inject(ExpirySweeper) sweeper: ExpirySweeper,
+    @Optional() @Inject(AuditSink) private readonly audit?: AuditSink,
   ) {
     sweeper.register({ table: 'revocations', column: 'expires_at', graceSeconds: 3600 });
   }
@@ -86,6 +90,7 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
   /** Starts the listener (PostgreSQL server only) and the catch-up poll. */
   async onApplicationBootstrap(): Promise<void> {
     this.stopped = false;
+    this.live = true;
     const url = (this.dataSource.options as { url?: string }).url;
     if (url) await this.listen(url);
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.settings.pollIntervalMs);
@@ -199,6 +204,7 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
   /** Applies rows not seen before. @returns how many were new. */
   private apply(rows: Row[]): number {
     const fresh: RevocationEvent[] = [];
+    let oldestWritten = Infinity;
     for (const row of rows) {
       const seq = String(row.seq);
       if (this.applied.has(seq)) continue;
@@ -206,6 +212,7 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
       this.applied.set(seq, event.expiresAt);
       this.highestSeq = Math.max(this.highestSeq, Number(seq));
       this.newestCreatedAt = Math.max(this.newestCreatedAt, new Date(row.created_at).getTime());
+      oldestWritten = Math.min(oldestWritten, new Date(row.created_at).getTime());
       if (event.kind === 'jti') this.jtis.set(event.subject, event.expiresAt);
       else if (event.kind === 'family') {
         this.families.set(event.subject, event.expiresAt);
@@ -219,6 +226,13 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
         this.notBefore.set(event.subject, { at: Math.max(at, prev?.at ?? 0), until: Math.max(event.expiresAt, prev?.until ?? 0) });
       }
       fresh.push(event);
+    }
+    if (fresh.length > 0 && this.live && this.audit) {
+      // Issue 13 item 2: the propagation lag (row written → applied here), for the metrics observer.
+      const lagSeconds = Math.max(0, this.clock.now().getTime() - oldestWritten) / 1000;
+      this.audit
+        .record({ type: 'token.revocation_applied', outcome: 'info', details: { count: fresh.length, lagSeconds, seq: String(this.highestSeq) } })
+        .catch((err: unknown) => this.log.warn({ msg: 'audit of applied revocations failed', err: loggableError(err) }));
     }
     if (fresh.length > 0) {
       this.prune();

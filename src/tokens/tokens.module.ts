@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { KeyStore } from './key-store.service';
 import { TokenService } from './token.service';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -19,6 +20,7 @@ export const TOKENS_ENTITIES = [SigningKeyEntity, RefreshFamilyEntity, RefreshTo
  * {@link RevocationFeedStatus} (readiness and metrics).
  */
 @Module({
+  imports: [AuditModule],
   providers: [
     KeyStore,
     TokenService,

@@ -5,6 +5,7 @@
  */
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
+import { RACER_WINDOW_MS } from '../../src/tokens/refresh.rules';
 import { SessionService } from '../../src/sessions/sessions.module';
 import { startHarness, type Harness } from '../support/harness';
 import { LogoutReceiver, OffsetClock, callbackOf, formPost, loginTokens } from '../support/token-lifecycle';
@@ -95,10 +96,10 @@ describe.each(backends)('token lifecycle (database: %s)', (database) => {
   it('DESIGN.md §6: more than 10 grace replays of one rotated token (sent after its rotation) are theft', async () => {
     const { tokens } = await loginTokens(h, 'server');
     const first = await refresh('server', tokens.refresh_token!);
-    clock.offsetMs += 1500; // past the racer window: these are replays, not parallel racers (B19)
+    clock.offsetMs += RACER_WINDOW_MS + 500; // past the racer window: these are replays, not parallel racers (B19)
     for (let i = 0; i < 10; i++) expect((await refresh('server', tokens.refresh_token!)).body.refresh_token).toBe(first.body.refresh_token);
     const eleventh = await refresh('server', tokens.refresh_token!);
-    clock.offsetMs -= 1500;
+    clock.offsetMs -= RACER_WINDOW_MS + 500;
     expect(eleventh).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'token.refresh_invalid' } });
     expect((await refresh('server', first.body.refresh_token)).status).toBe(400);
   });
