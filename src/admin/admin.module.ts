@@ -40,3 +40,4 @@ export class AdminModule implements OnModuleInit {
 }
 
 export { ADMIN_SETTINGS, type AdminSettings } from './admin.settings';
+export { AdminJsonErrorFilter } from './admin-json-error.filter';

@@ -2,6 +2,8 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { BrokerError, errorPageHtml, loggableError, newErrorReference } from '../common';
 import { isDatabaseUnavailable } from '../database';
+import { AdminJsonErrorFilter } from '../admin/admin.module';
+import { AuthzenErrorFilter } from '../authorization/authorization.module';
 import { OAuthJsonErrorFilter, isOAuthJsonPath } from '../issuer/issuer.module';
 import { loginTraceOf } from '../login/login.module';
 
@@ -19,13 +21,19 @@ export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 export class HtmlErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
   private readonly json = new OAuthJsonErrorFilter();
+  private readonly adminJson = new AdminJsonErrorFilter();
+  private readonly authzenJson = new AuthzenErrorFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
     // Errors raised before a controller runs (body parser: malformed JSON, 413, 415) land here;
-    // programs calling the token or userinfo endpoint still get OAuth JSON.
+    // programs calling the token, userinfo, admin or AuthZEN endpoints still get JSON.
     if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);
+    // The admin and AuthZEN APIs answer JSON too, also for a body the parser refused.
+    const path = req.path.toLowerCase();
+    if (path.startsWith('/admin/')) return this.adminJson.catch(exception, host);
+    if (path.startsWith('/access/v1/')) return this.authzenJson.catch(exception, host);
     // The trace id is the reference: the page, the log line and the trace tell one story.
     // A failed login's page quotes its login trace id (issue 10 item 7; GET /admin/v1/traces/{id}).
     const reference = loginTraceOf(exception) ?? newErrorReference();

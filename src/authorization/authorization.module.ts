@@ -78,3 +78,4 @@ export { checkBindingsSeed } from './bindings-file.rules';
 export { RoleBindingStore, ROLE_NAME, type RoleView, type BindingView } from './role-bindings.store';
 export { loadPolicyDir, formatProblem, type PolicyProblem } from './policy-set';
 export { AUTHZ_INPUT_VERSION, type AuthzInputV1 } from './authz-input.rules';
+export { AuthzenErrorFilter } from './authzen-error.filter';

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../database';
 /**
  * Errors of the AuthZEN endpoints as JSON: `{ error, error_description, context: { reason } }`.
  * A refused request is 400 with the reason code (never policy text); a framework 4xx (a body
- * that is not JSON, too large) is 400 `authz.request_invalid`; 401 carries a Basic challenge
+ * that is not JSON) is 400 `authz.request_invalid`, one too large 413 with the same code; 401 carries a Basic challenge
  * (RFC 7617); a database outage is 503 `ops.database_unavailable` with `Retry-After`; anything
  * else is logged and answered 500 with `decision: false`, never a stack.
  */
@@ -31,7 +31,8 @@ export class AuthzenErrorFilter implements ExceptionFilter {
       ({ status, oauthError: error, code } = exception);
       reason = exception.code === 'authz.request_invalid' ? (exception.detail ?? 'request_invalid') : exception.code;
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
-      status = exception.getStatus() === 404 ? 404 : 400;
+      // 404, 413 (RFC 9110 §15.5.14) and 415 keep their status; any other framework 4xx is a 400.
+      status = [404, 413, 415].includes(exception.getStatus()) ? exception.getStatus() : 400;
       error = 'invalid_request';
       code = 'authz.request_invalid';
       reason = exception.getStatus() === 413 ? 'too_large' : 'body_malformed';

@@ -164,11 +164,19 @@ describe('AuthZEN Authorization API 1.0 over principals from real logins (issue 
     expect(((await res.json()) as Json).context).toEqual({ reason });
   });
 
-  it('issue 11 "Bad input": an oversized body is refused before parsing (413, RFC 9110 §15.5.14), non-JSON is 400; never 500', async () => {
+  it('issue 11 "Bad input": an oversized body is refused before parsing (413, RFC 9110 §15.5.14), non-JSON is 400; never 500; both answered as JSON like every AuthZEN and admin error', async () => {
     const big = await post('/access/v1/evaluation', JSON.stringify({ subject: { type: 'user', id: alice }, action: { name: 'read' }, resource: QUARTERLY, context: { pad: 'x'.repeat(300_000) } }));
     expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toMatch(/application\/json/);
     const junk = await post('/access/v1/evaluation', '{"subject": ');
     expect(junk.status).toBe(400);
+    expect(await junk.json()).toMatchObject({ error: 'invalid_request', error_description: 'authz.request_invalid', context: { reason: 'body_malformed' } });
+    const batchJunk = await post('/access/v1/evaluations', '{"evaluations": [');
+    expect(batchJunk.status).toBe(400);
+    expect(batchJunk.headers.get('content-type')).toMatch(/application\/json/);
+    const adminJunk = await fetch(`${h.issuer}/admin/v1/bindings`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: '{"role": ' });
+    expect(adminJunk.status).toBe(400);
+    expect(await adminJunk.json()).toEqual({ error: 'invalid_request', error_description: 'request.invalid' });
   });
 
   it('issue 11 "Tests": fast-check over evaluation bodies — never 500, never true except for the one permitted request', async () => {
