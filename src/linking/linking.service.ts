@@ -99,9 +99,20 @@ export class LinkingService {
         return await this.dataSource.transaction((m) => this.resolveIn(m, identity, s, ctx));
       } catch (err) {
         if (isUniqueViolation(err) && attempt < MAX_ATTEMPTS) continue;
+        // A concurrent first login of the same (provider, subject) may have committed between this
+        // one's identity read and its policy facts (READ COMMITTED): the refusal was computed as a
+        // first login against the principal the other one just created. Once the identity exists,
+        // the next attempt finds it and simply signs in (issue 10 item 9: one principal, never a refusal).
+        if (err instanceof BrokerError && attempt < MAX_ATTEMPTS && (await this.identityExists(identity))) continue;
         throw err;
       }
     }
+  }
+
+  /** Whether a federated identity for this (provider, subject) exists now (a plain read, no lock). */
+  private async identityExists(identity: CanonicalIdentity): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM federated_identities WHERE provider_id = $1 AND subject = $2`, [identity.providerId, identity.subject]);
+    return rows.length > 0;
   }
 
   private async resolveIn(m: EntityManager, identity: CanonicalIdentity, s: LinkingSettings, ctx: ResolveContext): Promise<ResolvedPrincipal | PendingResolution> {
