@@ -44,7 +44,8 @@ describe('the demo authorizes as issue 11 describes', () => {
   });
 
   const login = async (username: string) => {
-    const request = await appAuthorizationRequest(app, callback);
+    // The demo lists several IdPs; the groups and the binding are demo-idp's.
+    const request = await appAuthorizationRequest(app, callback, { idp_hint: 'demo-idp' });
     const { stop } = await signIn(new Browser(), request.url, { username, password: `${username}-password` }, [callback]);
     const tokens = await oidc.authorizationCodeGrant(app, stop, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
     return tokens.claims()!;
