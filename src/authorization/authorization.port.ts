@@ -15,7 +15,10 @@ export interface AccessRequest {
 }
 
 /** The answer: may the principal sign in to the app, and with which roles in its tokens. */
-export type AccessDecision = { allowed: true; roles: string[] } | { allowed: false; reason: string };
+export type AccessDecision =
+  /** `version`: the principal's authorization version after this decision, when the port knows it (saves a {@link AuthorizationPort.describe} call). */
+  | { allowed: true; roles: string[]; version?: number }
+  | { allowed: false; reason: string };
 
 /**
  * What tokens carry about a principal: its roles (sorted, unique) and its authorization

@@ -140,8 +140,8 @@ export class AuthorizationService extends AuthorizationPort implements OnModuleI
   /** Login (DESIGN.md §1 step 7): records the login's provider and canonical groups, then answers with the roles. */
   async decide(request: AccessRequest): Promise<AccessDecision> {
     await this.store.recordLogin(request.principalId, request.providerId, request.groups);
-    const { roles } = await this.describe(request.principalId);
-    return { allowed: true, roles };
+    const { roles, version } = await this.describe(request.principalId);
+    return { allowed: true, roles, version };
   }
 
   /** Roles and version for tokens; an unknown principal has none and version 0. */

@@ -86,7 +86,7 @@ export class RefreshTokenGrant implements GrantHandler {
     // Roles re-evaluated now, carried only for clients that ask for them (issue 11 item 6); the
     // authorization version as it is now (issue 11 item 8).
     const roles = wantsRoles(client, scope) ? decision.roles : undefined;
-    const { version } = await this.authorization.describe(family.principalId);
+    const version = decision.version ?? (await this.authorization.describe(family.principalId)).version;
     const access = await this.tokens.mintAccessToken({
       sub: family.principalId,
       clientId: client.id,
