@@ -10,7 +10,7 @@
  * by xml-crypto, a WS-Federation RSTR is not a SAML protocol Response, and a Recipient that is
  * not a URL can never equal the ACS URL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -56,10 +56,14 @@ function stricterRefusals(r: CorpusRow): string[] {
 
 const rows = responseRows();
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-saml-corpus-'));
-const env: NodeJS.ProcessEnv = { TESSERA_PROVIDERS_DIR: dir, TESSERA_ISSUER: 'https://tessera.example' };
+/** Each row's environment: a providers directory of its own (loading one file per inspection, not all of them). */
+const envs: NodeJS.ProcessEnv[] = [];
 
-/** Writes row i's provider file (MANIFEST.md SP settings) and returns its id. */
+/** Writes row i's provider file (MANIFEST.md SP settings) into a directory of its own and returns its id. */
 function providerFor(r: CorpusRow, i: number): string {
+  const rowDir = path.join(dir, `row${i}`);
+  mkdirSync(rowDir);
+  const env: NodeJS.ProcessEnv = (envs[i] = { TESSERA_PROVIDERS_DIR: rowDir, TESSERA_ISSUER: 'https://tessera.example' });
   const s = rowSettings(r);
   const id = `row${i}`;
   const saml: Record<string, unknown> = {
@@ -77,7 +81,7 @@ function providerFor(r: CorpusRow, i: number): string {
     saml.decryptionKeys = [`\${ROW${i}_KEY}`];
   }
   if (!r.fields.in_response_to) saml.idpInitiated = { client: 'demo-app' };
-  writeFileSync(path.join(dir, `${id}.yaml`), stringify({ displayName: `corpus row ${i}`, protocol: 'saml', saml }));
+  writeFileSync(path.join(rowDir, `${id}.yaml`), stringify({ displayName: `corpus row ${i}`, protocol: 'saml', saml }));
   return id;
 }
 
@@ -86,7 +90,7 @@ const ids = rows.map(providerFor);
 async function inspect(r: CorpusRow, i: number): Promise<{ exit: number; out: Record<string, any>; err: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, cwd: corpusDir() };
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: envs[i], cwd: corpusDir() };
   const argv = ['inspect', 'saml', '--provider', ids[i], '--response', r.file, '--at', new Date(rowInstant(r)).toISOString()];
   if (r.fields.in_response_to) argv.push('--in-response-to', r.fields.in_response_to);
   const exit = await runCli(argv, io);
