@@ -167,6 +167,12 @@ export interface ProviderCommon {
   mapping?: CompiledMapping;
   /** Profile sync: `always` (every login of the primary identity) or `first-login` (issue 10 item 12). Absent = always. */
   sync?: 'always' | 'first-login';
+  /**
+   * Profile fields whose absence from a login clears the stored value (issue 10 item 12):
+   * `syncClearsMissing:` in the file. Any other claim the IdP stopped sending keeps what is stored.
+   * `email` clears the address and its verified flag together. Absent = [] (nothing clears).
+   */
+  syncClearsMissing?: Array<'email' | 'name' | 'givenName' | 'familyName' | 'preferredUsername'>;
   /** Upstream acr value to request per canonical level when an app asks for one (B43). */
   acrValues?: Partial<Record<'aal1' | 'aal2' | 'aal3', string>>;
 }

@@ -42,7 +42,7 @@ export async function readFacts(m: EntityManager, identity: CanonicalIdentity, p
   });
   return {
     ...policy,
-    known: known ? { principalId: known.principalId, linkedBy: known.linkedBy, emailKey: known.linkedBy === 'verified-email' ? ((await keyOf(known.email)) ?? null) : null } : undefined,
+    known: known ? { principalId: known.principalId, linkedBy: known.linkedBy, emailKey: known.linkedBy === 'verified-email' ? ((await keyOf(await driftAnchor(m, known))) ?? null) : null } : undefined,
     emailKey: key,
     emailVerified: identity.emailVerified,
     emailMatches,
@@ -59,4 +59,19 @@ export async function readFacts(m: EntityManager, identity: CanonicalIdentity, p
       : undefined,
     newPendingId,
   };
+}
+
+/**
+ * The email a verified-email link rests on, for drift (issue 10 item 11): the identity's stored
+ * email; when a provider with `syncClearsMissing: [email]` cleared it, the address the link was
+ * made on (its ledger entry's `verifiedEmail`), so a new address after a cleared one is still
+ * drift, never a silent change of what the link rested on (issue 10 item 12).
+ */
+async function driftAnchor(m: EntityManager, known: FederatedIdentityEntity): Promise<string | null> {
+  if (known.email !== null) return known.email;
+  const rows: Array<{ e: string | null }> = await m.query(
+    `SELECT evidence->>'verifiedEmail' AS e FROM link_ledger WHERE identity_id = $1 AND action = 'link' ORDER BY created_at DESC LIMIT 1`,
+    [known.id],
+  );
+  return rows[0]?.e ?? null;
 }

@@ -7,7 +7,7 @@ import { decideLink, type LinkDecision, type LinkPolicy } from './decide.rules';
 import { FederatedIdentityEntity, PrincipalEntity } from './entities';
 import { LinkLedgerEntity, PendingLinkEntity } from './link-entities';
 import { readFacts } from './link-facts';
-import { identityChanges, identityValuesOf, profileChanges, profileOf, type StoredClaims } from './profile.rules';
+import { identityChanges, identityValuesOf, keepMissing, keepMissingIdentity, profileChanges, profileOf, type ClearableField, type StoredClaims } from './profile.rules';
 
 /** The outcome of resolving a login's identity to a principal. */
 export interface ResolvedPrincipal {
@@ -31,6 +31,11 @@ export interface PendingResolution {
 export interface LinkingSettings extends LinkPolicy {
   /** `first-login`: the profile is taken once, when the principal is created (issue 10 item 12). */
   sync?: 'always' | 'first-login';
+  /**
+   * The profile fields an absent claim clears (issue 10 item 12); every other absent claim keeps
+   * the stored value. `email` clears the address and its verified flag together. Default none.
+   */
+  clearMissing?: readonly ClearableField[];
 }
 
 /** What a login brings besides its identity. */
@@ -56,6 +61,8 @@ const MAX_ATTEMPTS = 3;
  * - a new principal takes its profile from the identity that created it, which becomes its
  *   primary identity; afterwards only a login of the primary identity with different values
  *   changes the profile (never with `sync: first-login`), and only then does `updated_at` move;
+ * - a claim the IdP stopped sending keeps the stored value (on the identity and the profile)
+ *   unless the provider lists it in `clearMissing`; email and its verified flag move as a pair;
  * - every link (create, verified email, user-confirmed, admin-bound) appends a ledger entry.
  *
  * Principal claims are read through `PrincipalClaimsReader`, not this service.
@@ -132,7 +139,7 @@ export class LinkingService {
     };
     switch (decision.kind) {
       case 'existing':
-        await this.recordLogin(m, known!, identity, now, s.sync ?? 'always');
+        await this.recordLogin(m, known!, identity, now, s.sync ?? 'always', s.clearMissing ?? []);
         if (pendingRow?.state === 'approved') await used();
         return { kind: 'principal', principalId: decision.principalId, decision, created: false };
       case 'create': {
@@ -219,11 +226,9 @@ export class LinkingService {
   }
 
   /** A known identity logged in: its own columns, then the principal's profile if it is the primary. */
-  private async recordLogin(m: EntityManager, known: FederatedIdentityEntity, identity: CanonicalIdentity, now: Date, sync: 'always' | 'first-login'): Promise<void> {
-    const fiChanges = identityChanges(
-      { email: known.email, emailVerified: known.emailVerified, claims: known.claims },
-      identityValuesOf(identity),
-    );
+  private async recordLogin(m: EntityManager, known: FederatedIdentityEntity, identity: CanonicalIdentity, now: Date, sync: 'always' | 'first-login', clearMissing: readonly ClearableField[]): Promise<void> {
+    const storedValues = { email: known.email, emailVerified: known.emailVerified, claims: known.claims as StoredClaims };
+    const fiChanges = identityChanges(storedValues, keepMissingIdentity(storedValues, identityValuesOf(identity), clearMissing));
     const { claims, ...columns } = fiChanges;
     await m
       .getRepository(FederatedIdentityEntity)
@@ -231,7 +236,7 @@ export class LinkingService {
     const principals = m.getRepository(PrincipalEntity);
     const principal = await principals.findOne({ where: { id: known.principalId }, lock: { mode: 'pessimistic_write' } });
     if (!principal || sync === 'first-login') return; // unreachable: principal_id is a NOT NULL foreign key
-    const changes = profileChanges(principal, known.id, profileOf(identity));
+    const changes = profileChanges(principal, known.id, keepMissing(principal, profileOf(identity), clearMissing));
     if (Object.keys(changes).length > 0) await principals.update({ id: principal.id }, { ...changes, updatedAt: now });
   }
 

@@ -43,6 +43,63 @@ export type StoredClaims = {
 
 const PROFILE_KEYS = ['email', 'emailVerified', 'name', 'givenName', 'familyName', 'preferredUsername'] as const;
 
+/**
+ * The profile fields a provider may let an absent claim clear (`syncClearsMissing:` in its file,
+ * issue 10 item 12). `email` stands for the pair email + email_verified: they come from one
+ * source (issue 10 item 3), so they are kept or cleared together. Groups are not listed: they
+ * always follow the latest login (a stale group must never outlive the IdP dropping it).
+ */
+export const CLEARABLE_FIELDS = ['email', 'name', 'givenName', 'familyName', 'preferredUsername'] as const;
+/** One of {@link CLEARABLE_FIELDS}. */
+export type ClearableField = (typeof CLEARABLE_FIELDS)[number];
+
+/**
+ * A login's profile values with every ABSENT value (null) replaced by the stored one, unless the
+ * provider lets that absence clear it (issue 10 item 12: "a claim the IdP stopped sending does not
+ * erase what is stored unless the provider says so"). A value that is present always wins, even
+ * when it equals nothing stored. Email and its verified flag move as one pair: an absent email
+ * keeps the stored email AND the stored flag; a present email brings its own flag — never an old
+ * email with a new flag, nor a new email with an old flag.
+ *
+ * @param stored what is stored (the principal's profile or a federated identity's columns).
+ * @param incoming what this login brings ({@link profileOf}); null = the IdP did not send it.
+ * @param clearMissing the fields whose absence clears the stored value (default none).
+ */
+export function keepMissing(stored: ProfileValues, incoming: ProfileValues, clearMissing: readonly ClearableField[] = []): ProfileValues {
+  const out = { ...incoming };
+  const clears = new Set<string>(clearMissing);
+  if (incoming.email === null && !clears.has('email')) {
+    out.email = stored.email;
+    out.emailVerified = stored.email === null ? null : stored.emailVerified;
+  }
+  for (const k of ['name', 'givenName', 'familyName', 'preferredUsername'] as const) {
+    if (incoming[k] === null && !clears.has(k)) out[k] = stored[k];
+  }
+  return out;
+}
+
+/**
+ * {@link keepMissing} for a federated identity's own columns and its stored claims: the kept
+ * fields keep their stored claim members too (email with its `emailVerified` member, as a pair),
+ * so the claims never disagree with the columns. Groups always come from this login.
+ */
+export function keepMissingIdentity(stored: IdentityValues, incoming: IdentityValues, clearMissing: readonly ClearableField[] = []): IdentityValues {
+  const clears = new Set<string>(clearMissing);
+  const claims: StoredClaims = { ...incoming.claims };
+  let email = incoming.email;
+  let emailVerified = incoming.emailVerified;
+  if (incoming.email === null && !clears.has('email')) {
+    email = stored.email;
+    emailVerified = stored.email === null ? null : stored.emailVerified;
+    claims.email = stored.claims.email;
+    claims.emailVerified = stored.claims.email === undefined ? incoming.claims.emailVerified : stored.claims.emailVerified;
+  }
+  for (const k of ['name', 'givenName', 'familyName', 'preferredUsername'] as const) {
+    if (incoming.claims[k] === undefined && !clears.has(k)) claims[k] = stored.claims[k];
+  }
+  return { email, emailVerified, claims };
+}
+
 /** The profile values a canonical identity carries ('unknown' verification counts as not verified). */
 export function profileOf(i: CanonicalIdentity): ProfileValues {
   return {

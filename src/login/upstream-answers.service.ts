@@ -160,7 +160,7 @@ export class UpstreamAnswers {
       const assertion = await connector.completeUnsolicited(e.name, input);
       if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
       const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
-      const resolved = await this.linking.resolve(identity, { ...provider.linking, sync: provider.sync }, { traceId });
+      const resolved = await this.linking.resolve(identity, { ...provider.linking, sync: provider.sync, clearMissing: provider.syncClearsMissing }, { traceId });
       record.linking = { decision: resolved.decision.kind, ...('reason' in resolved.decision ? { reason: resolved.decision.reason } : {}) };
       const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
@@ -228,7 +228,7 @@ export class UpstreamAnswers {
         record.acr = { requested: acrValues ?? [], assurance: identity.assurance ?? 'aal1' };
         throw new BrokerError('mapping.assurance_insufficient', `assurance ${identity.assurance ?? 'aal1'} does not meet acr_values ${(acrValues ?? []).join(' ')}`);
       }
-      const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync }, { traceId });
+      const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync, clearMissing: provider.syncClearsMissing }, { traceId });
       const decision0 = resolved.decision;
       record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
       if (resolved.kind === 'pending') {

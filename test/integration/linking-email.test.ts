@@ -161,14 +161,19 @@ describe.each(backends)('linking: per-identity email and the primary identity’
     });
   });
 
-  it('issue 5 #7: the primary identity’s new email reaches the principal and its own row', async () => {
+  it('issue 5 #7, issue 10 #12: the primary identity’s new email reaches the principal and its own row; a missing one is kept unless the provider clears it', async () => {
     const a = identity();
     const { principalId } = await linking.resolve(a, 'none');
     clock.advance(1000);
     await linking.resolve({ ...a, email: 'pat@new.example', emailVerified: 'unknown' }, 'none');
     expect(await principal(principalId)).toMatchObject({ email: 'pat@new.example', email_verified: false });
     expect((await identities(principalId))[0]).toMatchObject({ email: 'pat@new.example', email_verified: false });
+    // Issue 10 #12: by default a login without an email keeps the stored pair (email + flag)…
     await linking.resolve({ ...a, email: undefined, emailVerified: false }, 'none');
+    expect(await principal(principalId)).toMatchObject({ email: 'pat@new.example', email_verified: false });
+    expect((await identities(principalId))[0]).toMatchObject({ email: 'pat@new.example', email_verified: false });
+    // …and this provider opts into clearing it (syncClearsMissing: [email]): both are cleared together.
+    await linking.resolve({ ...a, email: undefined, emailVerified: false }, { policy: 'none', clearMissing: ['email'] });
     expect(await principal(principalId)).toMatchObject({ email: null, email_verified: null });
     expect((await identities(principalId))[0]).toMatchObject({ email: null, email_verified: null });
   });

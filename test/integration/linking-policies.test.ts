@@ -103,6 +103,22 @@ describe.each(backends)('linking policies on %s (issue 10 items 8–12)', (backe
     expect((await linking.resolve({ ...i, email: 'someone.else@example.test' }, 'email')).principalId).toBe(home.principalId);
   });
 
+  it('issue 10 #11/#12: an absent email is not drift; after an opted-in clear, a new email is still drift against the address the link rested on', async () => {
+    const home = await linking.resolve(identity({ providerId: 'home', email: 'anchor@example.test' }), 'none');
+    const i = identity({ providerId: 'partner4', email: 'anchor@example.test' });
+    expect((await linking.resolve(i, 'email')).principalId).toBe(home.principalId);
+    // No email (default: kept) → the same principal, the stored email unchanged, nothing pending.
+    expect((await linking.resolve({ ...i, email: undefined, emailVerified: 'unknown' }, 'email')).principalId).toBe(home.principalId);
+    expect((await q(`SELECT email, email_verified FROM federated_identities WHERE subject = $1`, [i.subject]))[0]).toEqual({ email: 'anchor@example.test', email_verified: true });
+    // The provider clears a missing email: still the same principal, the identity's email now null…
+    expect((await linking.resolve({ ...i, email: undefined, emailVerified: 'unknown' }, { policy: 'email', clearMissing: ['email'] })).principalId).toBe(home.principalId);
+    expect((await q(`SELECT email, email_verified FROM federated_identities WHERE subject = $1`, [i.subject]))[0]).toEqual({ email: null, email_verified: null });
+    // …the same address coming back is no drift; another one is (anchored on the ledger's verifiedEmail).
+    expect((await linking.resolve(i, { policy: 'email', clearMissing: ['email'] })).principalId).toBe(home.principalId);
+    await linking.resolve({ ...i, email: undefined, emailVerified: 'unknown' }, { policy: 'email', clearMissing: ['email'] });
+    expect(await codeOf(linking.resolve({ ...i, email: 'other@example.test' }, { policy: 'email', clearMissing: ['email'] }))).toBe('linking.drift_quarantined');
+  });
+
   it('B17: a new subject of the same provider for an email another of its subjects has → quarantined, user count unchanged', async () => {
     const before = (await q(`SELECT count(*)::int AS n FROM principals`))[0].n;
     await linking.resolve(identity({ providerId: 'saml-idp', subject: 'JDoe@example.test', email: 'john.doe@example.test' }), 'email');

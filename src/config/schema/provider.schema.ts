@@ -55,6 +55,8 @@ export class TrustDto {
 
 const ON_CONFLICT = ['reject', 'user-confirmed', 'create'] as const;
 const SYNC = ['always', 'first-login'] as const;
+/** Fields `syncClearsMissing:` may list (linking/ profile.rules CLEARABLE_FIELDS; config/ keeps its own copy). */
+const CLEARABLE = ['email', 'name', 'givenName', 'familyName', 'preferredUsername'] as const;
 
 /** The `linking:` block (issue 10 item 8). */
 export class LinkingDto {
@@ -87,6 +89,8 @@ export class ProviderFileDto {
   @IsOptional() @IsArray({ message: 'must be a list' }) attributes?: unknown[];
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) condition?: string;
   @IsOptional() @IsIn(SYNC, oneOf([...SYNC])) sync?: (typeof SYNC)[number];
+  /** Profile fields a missing claim clears (issue 10 item 12); default none: absence keeps the stored value. */
+  @IsOptional() @IsList({ values: CLEARABLE }) syncClearsMissing?: Array<(typeof CLEARABLE)[number]>;
   /** Upstream acr value to request for each canonical level (B43), e.g. { aal2: "urn:idp:mfa" }. */
   @IsOptional() @IsObject(MAPPING) acrValues?: Record<string, unknown>;
 }
@@ -103,7 +107,8 @@ export class ProviderFileDto {
  *   vouches only for the domains it lists, src/identity/trust.rules.ts, so it would verify no one).
  * - Defaults (types.ts): tokenEndpointAuthMethod client_secret_basic (none without secret), scopes
  *   [openid, email, profile], fetchUserinfo true, allowInsecureRequests false, subject `sub` claim
- *   (OIDC) or NameID (SAML), trust.emailVerified asserted, domains [], linking.policy none.
+ *   (OIDC) or NameID (SAML), trust.emailVerified asserted, domains [], linking.policy none,
+ *   sync always, syncClearsMissing [] (a claim the IdP stopped sending keeps the stored value).
  * Returns `item` only when there are no problems. Never throws.
  */
 export function buildProvider(
@@ -171,6 +176,7 @@ export function buildProvider(
     },
     mapping: compiled.mapping!,
     sync: dto.sync ?? 'always',
+    syncClearsMissing: [...new Set(dto.syncClearsMissing ?? [])],
     acrValues,
     homeRealm: { domains: lower(dto.homeRealm?.domains) },
   } as unknown as ProviderConfig;

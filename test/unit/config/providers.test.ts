@@ -47,6 +47,7 @@ describe('providers/<id>.yaml: valid files and defaults (DESIGN.md §4, types.ts
       homeRealm: { domains: [] },
       mapping: expect.objectContaining({ preset: 'generic-oidc', overridden: [], attributes: [] }),
       sync: 'always',
+      syncClearsMissing: [],
       acrValues: {},
     });
   });
@@ -88,6 +89,15 @@ homeRealm: { domains: [acme.example, corp.acme.example] }
   });
 });
 
+describe('providers/<id>.yaml: profile sync (issue 10 item 12)', () => {
+  it('issue 10 #12: sync: first-login with syncClearsMissing: [email, name] is kept as written', () => {
+    const dir = writeTree({ 'acme.yaml': VALID_PROVIDER + 'sync: first-login\nsyncClearsMissing: [email, name, email]\n' });
+    const { items, problems } = loadProviders(dir, FIXTURE_ENV, dir);
+    expect(problems).toEqual([]);
+    expect(items.get('acme')).toMatchObject({ sync: 'first-login', syncClearsMissing: ['email', 'name'] });
+  });
+});
+
 describe('providers/<id>.yaml: each kind of problem names field and reason', () => {
   const rows: Array<[string, string, NodeJS.ProcessEnv | undefined, string[]]> = [
     ['unknown field at top level', VALID_PROVIDER + 'displayname: x\n', undefined, ['displayname: unknown field']],
@@ -102,6 +112,9 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['issue 10 #1: an unknown preset', VALID_PROVIDER + 'preset: ping\n', undefined, [expect.stringMatching(/^preset: must be one of/)]],
     ['issue 10 #1: attribute without a name', VALID_PROVIDER + 'attributes: [{ value: "assertion.subject" }]\n', undefined, [expect.stringMatching(/^attributes\[0\]\.name: /)]],
     ['issue 10 #1: attribute with a bad cardinality', VALID_PROVIDER + 'attributes: [{ name: dept, value: "assertion.subject", cardinality: many }]\n', undefined, ['attributes[0].cardinality: must be one of single, multi']],
+    ['issue 10 #12: syncClearsMissing names profile fields', VALID_PROVIDER + 'syncClearsMissing: [email, groups]\n', undefined, ['syncClearsMissing: every value must be one of: email, name, givenName, familyName, preferredUsername']],
+    ['issue 10 #12: syncClearsMissing is a list', VALID_PROVIDER + 'syncClearsMissing: email\n', undefined, ['syncClearsMissing: must be a list']],
+    ['issue 10 #12: sync keeps its two values', VALID_PROVIDER + 'sync: sometimes\n', undefined, ['sync: must be one of: always, first-login']],
     ['B43: acrValues keys are aal levels', VALID_PROVIDER + 'acrValues: { loa2: x }\n', undefined, ['acrValues.loa2: must be one of aal1, aal2, aal3']],
     ['missing displayName', VALID_PROVIDER.replace(/^displayName.*\n/, ''), undefined, ['displayName: is required']],
     ['missing protocol', VALID_PROVIDER.replace(/^protocol.*\n/m, ''), undefined, ['protocol: is required']],
