@@ -27,6 +27,8 @@ export interface SamlIdpOptions {
   signResponse?: boolean;
   /** Encrypt the assertion to this SP certificate. */
   encryptTo?: string;
+  /** The AuthnContextClassRef of its assertions (default PasswordProtectedTransport). */
+  authnContextClassRef?: string;
 }
 
 /** The Tessera SP this IdP answers. */
@@ -45,6 +47,8 @@ export interface RunningSamlIdp {
   signingCert: string;
   /** Sets the SP (Tessera's entityID and ACS URL) the IdP answers. */
   setServiceProvider(sp: SamlSp): void;
+  /** The AuthnRequests received at `/sso`, decoded XML, oldest first (tests read what the SP asked for). */
+  authnRequests: string[];
   /** Builds a signed Response for `username` without the browser (tests): base64, as posted. */
   responseFor(username: string, opts?: { inResponseTo?: string }): Promise<string>;
   close(): Promise<void>;
@@ -80,7 +84,7 @@ const TEMPLATE =
   '<saml:Issuer>{Issuer}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" NameQualifier="{Issuer}" SPNameQualifier="{Audience}">{NameID}</saml:NameID>' +
   '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{NotOnOrAfter}" Recipient="{Destination}"{InResponseToAttr}/></saml:SubjectConfirmation></saml:Subject>' +
   '<saml:Conditions NotBefore="{NotBefore}" NotOnOrAfter="{NotOnOrAfter}"><saml:AudienceRestriction><saml:Audience>{Audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>' +
-  '<saml:AuthnStatement AuthnInstant="{IssueInstant}" SessionIndex="{SessionIndex}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>' +
+  '<saml:AuthnStatement AuthnInstant="{IssueInstant}" SessionIndex="{SessionIndex}"><saml:AuthnContext><saml:AuthnContextClassRef>{AuthnContextClassRef}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>' +
   '{DemoAttributes}</saml:Assertion></samlp:Response>';
 
 /** Starts the demo IdP. */
@@ -89,6 +93,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<RunningSa
   const signing = opts.signing ?? SAML_DEMO_IDP;
   const host = opts.host ?? '127.0.0.1';
   const pending = new Map<string, { requestId?: string; relayState?: string }>();
+  const authnRequests: string[] = [];
   let sp: SamlSp | undefined;
   let spEntity: ReturnType<typeof samlify.ServiceProvider> | undefined;
   let idp: ReturnType<typeof samlify.IdentityProvider>;
@@ -125,6 +130,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<RunningSa
         SessionIndex: `_sx${randomBytes(8).toString('hex')}`,
         InResponseToAttr: requestId ? ` InResponseTo="${esc(requestId)}"` : '',
         DemoAttributes: ATTRIBUTE_STATEMENT(user),
+        AuthnContextClassRef: opts.authnContextClassRef ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
       };
       return { id, context: template.replace(/\{(\w+)\}/g, (_m, k: string) => (k in values ? (k === 'DemoAttributes' || k === 'InResponseToAttr' ? values[k] : esc(values[k])) : _m)) };
     });
@@ -151,6 +157,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<RunningSa
       if (u.pathname === '/sso') {
         if (!spEntity) throw new Error('no SP configured');
         const parsed = await idp.parseLoginRequest(spEntity, 'redirect', { query: Object.fromEntries(u.searchParams) });
+        authnRequests.push(parsed.samlContent);
         const id = parsed.extract.request?.id;
         requestId = Array.isArray(id) ? id[0] : id;
       }
@@ -196,6 +203,7 @@ export async function startSamlIdp(opts: SamlIdpOptions = {}): Promise<RunningSa
     ssoUrl: `${url}/sso`,
     metadataXml: idp.getMetadata(),
     signingCert: signing.cert,
+    authnRequests,
     setServiceProvider(next: SamlSp) {
       sp = next;
       spEntity = samlify.ServiceProvider({

@@ -104,6 +104,13 @@ export interface SamlProviderSettings {
   clockSkewSeconds: number;
   /** Allowed NameID Format URNs (short names expanded); default persistent only. */
   allowedNameIdFormats: string[];
+  /**
+   * The `Comparison` of the RequestedAuthnContext sent when an app asks for `acr_values` the
+   * provider maps (`acrValues:`, B43; SAML Core §3.3.2.2.1): `exact` (one of the listed class
+   * refs; the SAML default and what most IdPs support) or `minimum` (at least as strong as one of
+   * them, in the IdP's own ordering). Absent = exact.
+   */
+  authnContextComparison?: 'exact' | 'minimum';
   /** IdP-initiated SSO lands on this client's third-party-initiated login; absent = refused. */
   idpInitiated?: { client: string };
   /** SP private keys (PEM, from `${ENV}`) that decrypt EncryptedAssertion; several for rollover. */

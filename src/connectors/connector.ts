@@ -58,7 +58,7 @@ export interface BeginContext {
   selectAccount?: boolean;
   /** Seconds: the upstream authentication may be at most this old (OIDC max_age); enforced on the answer. */
   maxAge?: number;
-  /** The upstream's own authentication context values for the app's acr_values (OIDC acr_values, B43); checked on return by login/. */
+  /** The upstream's own authentication context values for the app's acr_values (OIDC acr_values, SAML RequestedAuthnContext class refs, B43); checked on return by login/. */
   acrValues?: string[];
 }
 

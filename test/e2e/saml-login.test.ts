@@ -6,6 +6,7 @@
  * one provider answered by another (B02).
  */
 import * as oidc from 'openid-client';
+import { DOMParser } from '@xmldom/xmldom';
 import { stringify } from 'yaml';
 import { SAML_DEMO_IDP, SAML_DEMO_IDP2, SAML_DEMO_SP } from '../../demo/saml-keys';
 import { startSamlIdp, type RunningSamlIdp, type SamlIdpOptions } from '../../demo/saml-idp';
@@ -16,8 +17,10 @@ import { APP_REDIRECT, startHarness, type Harness } from '../support/harness';
 let h: Harness;
 const idps: Record<string, RunningSamlIdp> = {};
 
+const REFEDS_MFA = 'https://refeds.org/profile/mfa';
+
 /** The IdPs, each configured as its own provider. */
-const SETUPS: Record<string, { idp: SamlIdpOptions; saml: Record<string, unknown> }> = {
+const SETUPS: Record<string, { idp: SamlIdpOptions; saml: Record<string, unknown>; file?: Record<string, unknown> }> = {
   'demo-saml': { idp: {}, saml: {} },
   'saml-enc': { idp: { encryptTo: SAML_DEMO_SP.cert }, saml: { decryptionKeys: ['${E2E_SAML_SP_KEY}'] } },
   'saml-resp': { idp: { signAssertion: false, signResponse: true }, saml: { requireSignedAssertion: false, requireSignedResponse: true } },
@@ -25,6 +28,9 @@ const SETUPS: Record<string, { idp: SamlIdpOptions; saml: Record<string, unknown
   'saml-roll': { idp: { signing: SAML_DEMO_IDP2 }, saml: { extraCerts: [SAML_DEMO_IDP.cert, SAML_DEMO_IDP2.cert] } },
   'saml-untrusted': { idp: { signing: SAML_DEMO_IDP2 }, saml: {} },
   'saml-idpinit': { idp: {}, saml: { idpInitiated: { client: 'landing' } } },
+  // B43: aal2 maps to REFEDS MFA; one IdP answers with a password login, the other with MFA.
+  'saml-acr': { idp: {}, saml: {}, file: { acrValues: { aal2: REFEDS_MFA } } },
+  'saml-mfa': { idp: { authnContextClassRef: REFEDS_MFA }, saml: { authnContextComparison: 'minimum' }, file: { acrValues: { aal2: REFEDS_MFA } } },
 };
 
 /** The landing app of IdP-initiated logins: its third-party-initiated login URI and redirect URI (nothing listens). */
@@ -49,6 +55,7 @@ beforeAll(async () => {
         ...saml,
       },
       trust: { emailVerified: 'asserted', domains: ['demo.tessera.test'] },
+      ...setup.file,
     });
   }
   h = await startHarness({
@@ -67,8 +74,8 @@ afterAll(async () => {
 });
 
 /** Runs a browser from the app to the IdP's auto-submitting ACS form; returns it unsubmitted. */
-async function upToAcs(b: Browser, provider: string, user = 'alice') {
-  const req = await appAuthorizationRequest(h.app, APP_REDIRECT, { idp_hint: provider });
+async function upToAcs(b: Browser, provider: string, user = 'alice', extra: Record<string, string> = {}) {
+  const req = await appAuthorizationRequest(h.app, APP_REDIRECT, { idp_hint: provider, ...extra });
   const first = await b.follow(req.url);
   expect(new URL(first.url).origin).toBe(idps[provider].url);
   const [login] = parseForms(await first.response.text(), first.url);
@@ -159,6 +166,44 @@ describe('samlify variations (issue 9 Tests)', () => {
     expect(xml).toContain(`entityID="${h.issuer}/federation/saml/demo-saml/metadata"`);
     expect(xml).toContain(`Location="${h.issuer}/federation/saml/demo-saml/acs"`);
   });
+});
+
+describe('B43: the app’s acr_values become the AuthnRequest’s RequestedAuthnContext (issue 10 item 6)', () => {
+  /** The RequestedAuthnContext of the last AuthnRequest `provider`'s IdP received: Comparison and class refs. */
+  function requestedAuthnContext(provider: string): { comparison: string | null; classRefs: string[] } | undefined {
+    const xml = idps[provider].authnRequests.at(-1)!;
+    const doc = new DOMParser().parseFromString(xml, 'text/xml');
+    const rac = doc.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'RequestedAuthnContext')[0];
+    if (!rac) return undefined;
+    const refs = rac.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'AuthnContextClassRef');
+    return { comparison: rac.getAttribute('Comparison'), classRefs: Array.from({ length: refs.length }, (_, i) => refs[i].textContent ?? '') };
+  }
+
+  it('B43: acr_values=aal2 → the IdP receives RequestedAuthnContext Comparison="exact" with the mapped class ref; its PasswordProtectedTransport answer (aal1) is refused with mapping.assurance_insufficient', async () => {
+    const b = new Browser();
+    const { acs, pageUrl } = await upToAcs(b, 'saml-acr', 'alice', { acr_values: 'aal2' });
+    expect(requestedAuthnContext('saml-acr')).toEqual({ comparison: 'exact', classRefs: [REFEDS_MFA] });
+    const callback = await finish(b, acs, pageUrl);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('error_description')).toBe('mapping.assurance_insufficient');
+  }, 60_000);
+
+  it('B43: without acr_values the AuthnRequest carries no RequestedAuthnContext (no class is imposed on the IdP)', async () => {
+    const b = new Browser();
+    const { acs, pageUrl } = await upToAcs(b, 'saml-acr');
+    expect(requestedAuthnContext('saml-acr')).toBeUndefined();
+    expect((await finish(b, acs, pageUrl)).searchParams.get('error')).toBeNull();
+  }, 60_000);
+
+  it('B43: authnContextComparison: minimum is sent as written; an MFA answer (REFEDS MFA → aal2) meets acr_values=aal2 and the ID token says acr aal2', async () => {
+    const b = new Browser();
+    const { req, acs, pageUrl } = await upToAcs(b, 'saml-mfa', 'alice', { acr_values: 'aal2' });
+    expect(requestedAuthnContext('saml-mfa')).toEqual({ comparison: 'minimum', classRefs: [REFEDS_MFA] });
+    const callback = await finish(b, acs, pageUrl);
+    expect(callback.searchParams.get('error')).toBeNull();
+    const tokens = await oidc.authorizationCodeGrant(h.app, callback, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+    expect(tokens.claims()!.acr).toBe('aal2');
+  }, 60_000);
 });
 
 describe('IdP-initiated SSO (issue 9 item 2)', () => {

@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import type { SamlProviderSettings } from '../types';
 import { FieldProblems } from './problems';
 import { checkIssuerUrl } from './rules';
 import type { ProtocolSchema } from './protocol-schema';
 import { IsList } from './list';
-import { BOOLEAN, MAPPING, NOT_EMPTY, REQUIRED, STRING, wholeSeconds } from './messages';
+import { BOOLEAN, MAPPING, NOT_EMPTY, REQUIRED, STRING, oneOf, wholeSeconds } from './messages';
 
 /** Short NameID Format names accepted in `allowedNameIdFormats` (SAML Core §8.3). */
 export const NAME_ID_FORMATS: Readonly<Record<string, string>> = {
@@ -47,6 +47,8 @@ export class SamlSettingsDto {
   @IsOptional() @IsBoolean(BOOLEAN) signAuthnRequests?: boolean;
   @IsOptional() @IsInt(SKEW) @Min(0, SKEW) @Max(MAX_CLOCK_SKEW_SECONDS, SKEW) clockSkewSeconds?: number;
   @IsOptional() @IsList({ nonEmpty: true }) allowedNameIdFormats?: string[];
+  /** RequestedAuthnContext Comparison for an app's acr_values (B43); default exact. */
+  @IsOptional() @IsIn(['exact', 'minimum'], oneOf(['exact', 'minimum'])) authnContextComparison?: 'exact' | 'minimum';
   @IsOptional() @IsObject(MAPPING) @ValidateNested() @Type(() => IdpInitiatedDto) idpInitiated?: IdpInitiatedDto;
   @IsOptional() @IsList({ nonEmpty: true }) decryptionKeys?: string[];
   @IsOptional() @IsString(STRING) @IsNotEmpty(NOT_EMPTY) spSigningKey?: string;
@@ -131,6 +133,7 @@ export const SAML_SCHEMA: ProtocolSchema<'saml', SamlSettingsDto> = {
       signAuthnRequests: s.signAuthnRequests ?? false,
       clockSkewSeconds: s.clockSkewSeconds ?? 60,
       allowedNameIdFormats: [...new Set(formats)],
+      ...(s.authnContextComparison !== undefined ? { authnContextComparison: s.authnContextComparison } : {}),
       ...(s.idpInitiated ? { idpInitiated: { client: s.idpInitiated.client } } : {}),
       decryptionKeys: s.decryptionKeys ?? [],
       ...(s.spSigningKey !== undefined ? { spSigningKey: s.spSigningKey } : {}),

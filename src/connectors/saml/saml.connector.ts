@@ -102,7 +102,7 @@ export class SamlConnector implements UpstreamConnector<SamlLoginState>, Documen
     const idp = await this.described();
     const requestId = `_${randomBytes(20).toString('hex')}`;
     await this.requestIds.remember('saml.authn_request', `${this.providerId}:${requestId}`, new Date(this.clock.now().getTime() + REQUEST_ID_TTL_SECONDS * 1000));
-    const url = await this.nodeSaml(idp, () => requestId, ctx.forceAuthn === true).getAuthorizeUrlAsync(ctx.handle, undefined, {});
+    const url = await this.nodeSaml(idp, () => requestId, ctx.forceAuthn === true, ctx.acrValues).getAuthorizeUrlAsync(ctx.handle, undefined, {});
     return { step: { kind: 'redirect', url }, state: { requestId } };
   }
 
@@ -340,15 +340,24 @@ export class SamlConnector implements UpstreamConnector<SamlLoginState>, Documen
     });
   }
 
-  private nodeSaml(idp: IdpDescription, generateUniqueId: () => string, forceAuthn: boolean): SAML {
+  /**
+   * node-saml for one AuthnRequest. `classRefs`: the upstream AuthnContextClassRefs for the app's
+   * acr_values (login/ maps them through the provider's `acrValues:`, B43), sent as
+   * `<samlp:RequestedAuthnContext Comparison="exact|minimum">` (SAML Core §3.4.1, §3.3.2.2.1;
+   * `saml.authnContextComparison`, default exact); none → no RequestedAuthnContext at all
+   * (never node-saml's default PasswordProtectedTransport, which would restrict every login).
+   */
+  private nodeSaml(idp: IdpDescription, generateUniqueId: () => string, forceAuthn: boolean, classRefs?: readonly string[]): SAML {
     const s = this.provider.saml;
+    const requested = classRefs !== undefined && classRefs.length > 0;
     return new SAML({
       entryPoint: idp.ssoUrl,
       issuer: this.sp.entityId,
       callbackUrl: this.sp.acs,
       idpCert: idp.signingCertificates,
       identifierFormat: s.allowedNameIdFormats.length === 1 ? s.allowedNameIdFormats[0] : null,
-      disableRequestedAuthnContext: true,
+      disableRequestedAuthnContext: !requested,
+      ...(requested ? { authnContext: [...classRefs], racComparison: s.authnContextComparison ?? 'exact' } : {}),
       forceAuthn,
       generateUniqueId,
       validateInResponseTo: ValidateInResponseTo.never,

@@ -162,6 +162,7 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['issue 10 #8: onConflict values', VALID_PROVIDER + 'linking: { policy: email, onConflict: merge }\n', undefined, ['linking.onConflict: must be one of: reject, user-confirmed, create']],
     ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml']],
     ['saml with two IdP sources', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml, metadataUrl: "https://idp.example/md" }\n', undefined, ['saml: set only one of metadataFile, metadataUrl, ssoUrl']],
+    ['B43: saml.authnContextComparison is exact or minimum', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml, authnContextComparison: better }\n', undefined, ['saml.authnContextComparison: must be one of: exact, minimum']],
     ['saml clock skew above 5 minutes (B03)', 'displayName: X\nprotocol: saml\nsaml: { metadataFile: acme.metadata.xml, clockSkewSeconds: 301 }\n', undefined, ['saml.clockSkewSeconds: must be a whole number of seconds between 0 and 300']],
     ['saml subject attribute on an oidc provider', VALID_PROVIDER + 'subject: { attribute: mail }\n', undefined, ['subject.attribute: applies to SAML providers only, alone (not with from or claim)']],
     [
