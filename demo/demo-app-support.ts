@@ -64,6 +64,8 @@ export interface Failure {
   error: string;
   code?: string;
   detail?: string;
+  /** Tessera's `trace_id` of the failed login (issue 10 item 7): what to quote to its operators. */
+  traceId?: string;
 }
 
 /** The {@link Failure} for a thrown error: an OAuth error response as sent, anything else as `local`. */

@@ -168,6 +168,7 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
           `<h1>${escapeHtml(heading)}</h1><p class="error">${escapeHtml(plainSentence(f.error, f.code))}</p>` +
             `<p class="muted">Error: ${codes}</p>` +
             (f.detail ? `<p class="muted">Detail for the app’s developers: ${escapeHtml(f.detail)}</p>` : '') +
+            (f.traceId ? `<p class="muted">Reference for the administrators: <code>${escapeHtml(f.traceId)}</code></p>` : '') +
             `<p><a class="button" href="${escapeHtml(path('/login'))}">Try again</a> <a href="${escapeHtml(path('/'))}">Home</a></p>`,
         ),
       );
@@ -277,7 +278,7 @@ export function demoAppRouter(opts: DemoAppOptions): express.Router {
     if (error) {
       // A silent sign-in that Tessera could not do (login_required, ...) is no failure: show the start page.
       if (login?.silent && login.expiresAt > Date.now()) res.redirect(303, path(`/?silent=${encodeURIComponent(error)}`));
-      else renderError(res, { error, code: params.get('error_description') ?? undefined });
+      else renderError(res, { error, code: params.get('error_description') ?? undefined, traceId: params.get('trace_id') ?? undefined });
       return;
     }
     if (!login || login.expiresAt <= Date.now()) {

@@ -124,7 +124,7 @@ export class AuthorizeController {
     const { request, outcome } = finished;
     switch (outcome.kind) {
       case 'failed':
-        res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, outcome.oauthError, outcome.code));
+        res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, outcome.oauthError, outcome.code, outcome.traceId));
         return;
       case 'pending':
         res.type('html').send(pendingLinkPageHtml(outcome));
@@ -152,9 +152,16 @@ export class AuthorizeController {
     }
   }
 
-  /** An OAuth error redirect (RFC 6749 §4.1.2.1): the description is the stable code only. */
-  private errorRedirect(clientId: string, redirectUri: string, state: string | undefined, error: string, code: string): string {
-    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.issFor(clientId) });
+  /**
+   * An OAuth error redirect (RFC 6749 §4.1.2.1): the description is the stable code only.
+   * `traceId`: the failed login's trace (issue 10 item 7), sent as an extra `trace_id` parameter
+   * so the app can log it and an admin can fetch `GET /admin/v1/traces/{id}`. Not folded into
+   * `error_description`, which stays the bare stable code apps match on (README "Errors an app
+   * can receive"); an extension response parameter beside RFC 9207's `iss` (RFC 6749 §8.2), which
+   * clients ignore when they do not know it. An opaque random id: it tells the app nothing else.
+   */
+  private errorRedirect(clientId: string, redirectUri: string, state: string | undefined, error: string, code: string, traceId?: string): string {
+    return redirectWith(redirectUri, { error, error_description: code, state, iss: this.issFor(clientId), trace_id: traceId });
   }
 
   /**

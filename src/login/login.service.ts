@@ -177,15 +177,20 @@ export function sameBrowser(tx: LoginTransactionEntity, binding: string | undefi
   return binding !== undefined && constantTimeEqual(sha256(binding), tx.browserBindingHash);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * A stored outcome read back (it may have been written by another version of Tessera): a failure
  * whose code is no longer registered is reported as `server_error` (oauthErrorForStored), never
- * passed on as an unknown code; a shape that is not an outcome is an internal error.
+ * passed on as an unknown code; a shape that is not an outcome is an internal error. A failure
+ * keeps its trace id (a uuid) for the app's error redirect.
  */
 function readOutcome(raw: unknown): LoginOutcome {
-  const o = raw as Partial<{ kind: string; code: string; grant: unknown; waitingFor: string; pendingLinkId: string }> | null;
+  const o = raw as Partial<{ kind: string; code: string; grant: unknown; waitingFor: string; pendingLinkId: string; traceId: unknown }> | null;
   if (o?.kind === 'granted' && o.grant && typeof o.grant === 'object') return o as LoginOutcome;
   if (o?.kind === 'pending' && (o.waitingFor === 'user' || o.waitingFor === 'admin') && typeof o.pendingLinkId === 'string') return o as LoginOutcome;
-  if (o?.kind === 'failed' && typeof o.code === 'string' && isErrorCode(o.code)) return { kind: 'failed', code: o.code, oauthError: oauthErrorForStored(o.code) };
-  return { kind: 'failed', code: 'login.internal_error', oauthError: oauthErrorForStored(String(o?.code ?? '')) };
+  // The trace id goes to the app (issue 10 item 7): only a uuid as Tessera wrote it, never other stored text.
+  const traceId = typeof o?.traceId === 'string' && UUID.test(o.traceId) ? { traceId: o.traceId } : {};
+  if (o?.kind === 'failed' && typeof o.code === 'string' && isErrorCode(o.code)) return { kind: 'failed', code: o.code, oauthError: oauthErrorForStored(o.code), ...traceId };
+  return { kind: 'failed', code: 'login.internal_error', oauthError: oauthErrorForStored(String(o?.code ?? '')), ...traceId };
 }

@@ -111,9 +111,9 @@ describe('demo app router', () => {
     expect(res.stoppedAt).toBe(`${appUrl}/demo/login?switch=1`);
   });
 
-  it('renders the error and error_description sent back, escaped, with status 400 and a plain sentence', async () => {
+  it('renders the error, error_description and (issue 10 #7) trace_id sent back, escaped, with status 400 and a plain sentence', async () => {
     const res = await new Browser().fetch(
-      `${appUrl}/demo/callback?error=access_denied&error_description=${encodeURIComponent('<b>nope</b>')}`,
+      `${appUrl}/demo/callback?error=access_denied&error_description=${encodeURIComponent('<b>nope</b>')}&trace_id=${encodeURIComponent('<i>t-1</i>')}`,
     );
     expect(res.status).toBe(400);
     const html = await res.text();
@@ -121,6 +121,7 @@ describe('demo app router', () => {
     expect(html).toContain('access_denied');
     expect(html).toContain('&lt;b&gt;nope&lt;/b&gt;');
     expect(html).not.toContain('<b>nope</b>');
+    expect(html).toContain('Reference for the administrators: <code>&lt;i&gt;t-1&lt;/i&gt;</code>');
   });
 
   it.each([

@@ -49,7 +49,7 @@ describe.each(backends)('identity mapping and linking end to end (database: %s)'
    * A fresh browser logs `user` in at provider `idp` (idp_hint). Returns the ID token's claims on
    * success, the OAuth error on an error redirect, or the HTML of the page Tessera ended on.
    */
-  async function login(idp: string, user: Credentials): Promise<{ claims?: oidc.IDToken; error?: string; code?: string; page?: string }> {
+  async function login(idp: string, user: Credentials): Promise<{ claims?: oidc.IDToken; error?: string; code?: string; traceId?: string | null; page?: string }> {
     const req = await appAuthorizationRequest(h.app, APP_REDIRECT, { idp_hint: idp });
     const browser = new Browser();
     let step = await browser.follow(req.url, { stopAt: [APP_REDIRECT] });
@@ -59,7 +59,7 @@ describe.each(backends)('identity mapping and linking end to end (database: %s)'
     }
     if (!step.stoppedAt) return { page: await step.response.text() };
     const stop = new URL(step.stoppedAt);
-    if (stop.searchParams.get('error')) return { error: stop.searchParams.get('error')!, code: stop.searchParams.get('error_description')! };
+    if (stop.searchParams.get('error')) return { error: stop.searchParams.get('error')!, code: stop.searchParams.get('error_description')!, traceId: stop.searchParams.get('trace_id') };
     const tokens = await oidc.authorizationCodeGrant(h.app, stop, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
     return { claims: tokens.claims()! };
   }
@@ -147,11 +147,25 @@ describe.each(backends)('identity mapping and linking end to end (database: %s)'
     expect(ledger).toEqual([{ action: 'link', reason: 'admin-bound', actor: 'login' }, { action: 'unlink', reason: 'admin-unlink', actor: 'admin' }]);
   });
 
-  it('issue 10 #8 admin-bound: rejected → the next login is refused with linking.rejected', async () => {
+  it('issue 10 #8 admin-bound: rejected → the next login is refused with linking.rejected; #7: its trace_id names the trace of that failure', async () => {
     expect((await login('contractor', ALICE)).page).toContain('Awaiting approval');
     const link = (await json(await admin('/admin/v1/pending-links'))).pendingLinks.find((l: any) => l.providerId === 'contractor' && l.subject === 'u-alice');
     expect((await admin(`/admin/v1/pending-links/${link.id}/reject`, { method: 'POST' })).status).toBe(200);
-    expect(await login('contractor', ALICE)).toMatchObject({ error: 'access_denied', code: 'linking.rejected' });
+    const refused = await login('contractor', ALICE);
+    expect(refused).toMatchObject({ error: 'access_denied', code: 'linking.rejected' });
+    // Issue 10 #7: the app gets the login's trace id beside the bare code; the admin reads the failure there.
+    expect(refused.traceId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const trace = await json(await admin(`/admin/v1/traces/${refused.traceId}`));
+    expect(trace).toMatchObject({ id: refused.traceId, providerId: 'contractor', outcome: 'failed', record: { error: 'linking.rejected' } });
+    expect(JSON.stringify(trace)).not.toContain('alice@demo.tessera.test');
+  });
+
+  it('issue 10 #7: B15’s refusal reaches the app with error_description the bare code and trace_id naming a trace that records it', async () => {
+    await login('upstream', ALICE);
+    const refused = await login('social', MALLORY);
+    expect(refused).toMatchObject({ error: 'access_denied', code: 'linking.email_conflict' });
+    const trace = await json(await admin(`/admin/v1/traces/${refused.traceId}`));
+    expect(trace).toMatchObject({ providerId: 'social', outcome: 'failed', record: { error: 'linking.email_conflict', mapping: { attributes: expect.objectContaining({ email: 1 }) } } });
   });
 
   it('issue 10 #13: the admin endpoints need the bearer token and are in the OpenAPI document', async () => {
