@@ -131,10 +131,12 @@ export interface LogoutCapable {
 /** Which upstream session ended, as the IdP identified it: its session id, or the subject (all its sessions). */
 export interface UpstreamLogout {
   upstreamSessionId?: string;
+  /** Several upstream session ids, any of which matches (a SAML LogoutRequest may name several SessionIndex, SAML Core §3.7.1). */
+  upstreamSessionIds?: string[];
   subject?: string;
   /**
    * When set, only sessions whose stored upstream logout facts (AuthnFacts.upstreamLogout) equal
-   * these exactly end, further narrowed by `upstreamSessionId` when given (SAML SLO, B39).
+   * these exactly end, further narrowed by `upstreamSessionIds` / `upstreamSessionId` when given (SAML SLO, B39).
    */
   upstreamLogout?: Record<string, string>;
   /** Opaque to the login flow: what the connector needs to answer the IdP ({@link LogoutReplyCapable}). */

@@ -226,8 +226,11 @@ export class SessionService {
    * the subject — every live session of that upstream subject (reason `upstream_logout`).
    * @returns the reports (empty when nothing matched).
    */
-  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; subject?: string; upstreamLogout?: Record<string, string> }): Promise<SessionEndReport[]> {
-    if (logout.upstreamLogout !== undefined) return this.endByUpstreamFacts(providerId, logout.upstreamLogout, logout.upstreamSessionId);
+  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; upstreamSessionIds?: string[]; subject?: string; upstreamLogout?: Record<string, string> }): Promise<SessionEndReport[]> {
+    if (logout.upstreamLogout !== undefined) {
+      const ids = logout.upstreamSessionIds ?? (logout.upstreamSessionId !== undefined ? [logout.upstreamSessionId] : undefined);
+      return this.endByUpstreamFacts(providerId, logout.upstreamLogout, ids);
+    }
     const where = logout.upstreamSessionId !== undefined
       ? { providerId, upstreamSessionId: logout.upstreamSessionId, endedAt: IsNull() }
       : logout.subject !== undefined
@@ -245,10 +248,11 @@ export class SessionService {
   /**
    * SAML Single Logout (SAML Core §3.7.3.2, B39): the live sessions of `providerId` whose stored
    * upstream logout facts equal `facts` exactly (the NameID as issued), and — when the IdP named
-   * one — whose upstream session id equals `upstreamSessionId`. Nothing else matches.
+   * any (SAML Core §3.7.1 allows several SessionIndex) — whose upstream session id is one of
+   * `upstreamSessionIds`. Nothing else matches.
    */
-  private async endByUpstreamFacts(providerId: string, facts: Record<string, string>, upstreamSessionId: string | undefined): Promise<SessionEndReport[]> {
-    const rows = await this.repo().find({ where: { providerId, endedAt: IsNull(), ...(upstreamSessionId !== undefined ? { upstreamSessionId } : {}) } });
+  private async endByUpstreamFacts(providerId: string, facts: Record<string, string>, upstreamSessionIds: string[] | undefined): Promise<SessionEndReport[]> {
+    const rows = await this.repo().find({ where: { providerId, endedAt: IsNull(), ...(upstreamSessionIds !== undefined ? { upstreamSessionId: In(upstreamSessionIds) } : {}) } });
     const reports: SessionEndReport[] = [];
     for (const s of rows.filter((r) => sameFacts(r.upstreamLogout, facts))) {
       const r = await this.end(s.id, 'upstream_logout');

@@ -249,6 +249,18 @@ describe('IdP-initiated Single Logout at /federation/saml/{provider}/slo (SAML C
     expect(res.status).toBe(303);
     expect([await ended(carol1.sid), await ended(carol2.sid), await ended(alice.sid)]).toEqual([true, true, false]);
   }, 60_000);
+
+  it('a LogoutRequest naming several SessionIndex values ends the NameID\'s sessions with any of them, and only those (SAML Core §3.7.1: zero or more SessionIndex)', async () => {
+    const bob1 = await login('bob');
+    const bob2 = await login('bob');
+    const bob3 = await login('bob');
+    const msg = logoutRequestXml({ issuer: idp.entityId, destination: tesseraSlo, nameId: bob1.nameId, sessionIndex: ['_not-a-session', bob1.sessionIndex, bob3.sessionIndex] });
+    const res = await get(redirectLogoutRequest(signed, msg));
+    expect(res.status).toBe(303);
+    const answer = await readTesseraRedirect(signed, res.headers.get('location')!, 'LogoutResponse');
+    expect(element(answer.xml, 'StatusCode')!.attributes.Value).toBe('urn:oasis:names:tc:SAML:2.0:status:Success');
+    expect([await ended(bob1.sid), await ended(bob2.sid), await ended(bob3.sid)]).toEqual([true, false, true]);
+  }, 60_000);
 });
 
 function inflate(b64: string): string {

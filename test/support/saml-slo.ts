@@ -58,7 +58,7 @@ export function sloPeer(o: { entityId: string; idpSloUrl: string; signing: DemoK
 }
 
 /** A LogoutRequest as XML (SAML Core §3.7.1); `nameId: null` leaves the subject out (B39 (e)). */
-export function logoutRequestXml(o: { issuer: string; destination: string; nameId: NameIdSpec | null; sessionIndex?: string; id?: string }): { id: string; xml: string } {
+export function logoutRequestXml(o: { issuer: string; destination: string; nameId: NameIdSpec | null; sessionIndex?: string | string[]; id?: string }): { id: string; xml: string } {
   const id = o.id ?? `_${randomBytes(16).toString('hex')}`;
   const n = o.nameId;
   const nameId = n
@@ -66,7 +66,7 @@ export function logoutRequestXml(o: { issuer: string; destination: string; nameI
     : '';
   const xml =
     `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${esc(o.destination)}">` +
-    `<saml:Issuer>${esc(o.issuer)}</saml:Issuer>${nameId}${o.sessionIndex !== undefined ? `<samlp:SessionIndex>${esc(o.sessionIndex)}</samlp:SessionIndex>` : ''}</samlp:LogoutRequest>`;
+    `<saml:Issuer>${esc(o.issuer)}</saml:Issuer>${nameId}${[o.sessionIndex ?? []].flat().map((v) => `<samlp:SessionIndex>${esc(v)}</samlp:SessionIndex>`).join('')}</samlp:LogoutRequest>`;
   return { id, xml };
 }
 

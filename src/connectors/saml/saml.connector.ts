@@ -166,7 +166,7 @@ export class SamlConnector implements UpstreamConnector<SamlLoginState>, Documen
    * An IdP-initiated LogoutRequest at `slo` (SAML Core §3.7, Profiles §4.4; B39): one message,
    * signed by one of the provider's pinned keys (required here: node-saml alone accepts an
    * unsigned Redirect-binding message), Issuer and Destination right, exactly one NameID, its ID
-   * used once. Matching sessions are those with that exact NameID (and SessionIndex when sent).
+   * used once. Matching sessions are those with that exact NameID (and one of the SessionIndex values when any is sent).
    * A LogoutResponse here answers no request of Tessera's (its answers carry their RelayState).
    * @throws BrokerError `saml.logout_*` (nothing ends then).
    */
@@ -182,7 +182,7 @@ export class SamlConnector implements UpstreamConnector<SamlLoginState>, Documen
     if (!(await this.replay.firstUse('saml.logout_request', `${this.providerId}:${facts.id}`, until))) throw new BrokerError('saml.logout_replayed', `LogoutRequest ${facts.id} replayed`);
     return {
       upstreamLogout: facts.nameId,
-      ...(facts.sessionIndex !== undefined ? { upstreamSessionId: facts.sessionIndex } : {}),
+      ...(facts.sessionIndexes.length > 0 ? { upstreamSessionIds: facts.sessionIndexes } : {}),
       reply: { requestId: facts.id, relayState: msg.relayState ?? null },
       unmatchedCode: 'saml.logout_session_unknown',
     };

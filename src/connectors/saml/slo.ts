@@ -116,14 +116,15 @@ export function nameIdFacts(n: { value: string; format?: string; nameQualifier?:
 export interface LogoutRequestFacts {
   id: string;
   nameId: Record<string, string>;
-  sessionIndex?: string;
+  /** Every SessionIndex the request names (SAML Core §3.7.1: zero or more); empty = all of the NameID's sessions. */
+  sessionIndexes: string[];
 }
 
 /**
  * The checks on a LogoutRequest's content (SAML Core §3.7.1): root `samlp:LogoutRequest` with an
  * ID; Issuer = the IdP; Destination, when present, = Tessera's SLO URL; NotOnOrAfter not passed
- * (with the skew); exactly one NameID (BaseID/EncryptedID are not accepted); at most one
- * SessionIndex. Pure: the instant is a parameter.
+ * (with the skew); exactly one NameID (BaseID/EncryptedID are not accepted); any number of
+ * SessionIndex elements (each must be non-empty). Pure: the instant is a parameter.
  * @throws BrokerError `saml.logout_invalid`, `saml.logout_no_subject`.
  */
 export function logoutRequestFacts(root: XmlElement, e: { idpEntityId: string; sloUrl: string; nowMs: number; skewMs: number }): LogoutRequestFacts {
@@ -136,13 +137,12 @@ export function logoutRequestFacts(root: XmlElement, e: { idpEntityId: string; s
   const nameIds = childrenNamed(root, NS.assertion, 'NameID');
   if (nameIds.length !== 1 || !(text(nameIds[0]) ?? '').trim()) throw new BrokerError('saml.logout_no_subject', `${nameIds.length} NameID elements`);
   const n = nameIds[0];
-  const sessionIndexes = childrenNamed(root, NS.protocol, 'SessionIndex');
-  if (sessionIndexes.length > 1) throw invalid(`${sessionIndexes.length} SessionIndex elements`);
-  const sessionIndex = sessionIndexes.length === 1 ? (text(sessionIndexes[0]) ?? '') : undefined;
+  const sessionIndexes = childrenNamed(root, NS.protocol, 'SessionIndex').map((el) => (text(el) ?? '').trim());
+  if (sessionIndexes.some((v) => v === '')) throw invalid('an empty SessionIndex');
   return {
     id,
     nameId: nameIdFacts({ value: text(n) ?? '', format: attr(n, 'Format'), nameQualifier: attr(n, 'NameQualifier'), spNameQualifier: attr(n, 'SPNameQualifier') }),
-    ...(sessionIndex !== undefined ? { sessionIndex } : {}),
+    sessionIndexes: [...new Set(sessionIndexes)],
   };
 }
 
