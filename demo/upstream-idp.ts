@@ -86,6 +86,8 @@ export interface RunningUpstreamIdp {
   issuer: string;
   port: number;
   users: DemoUser[];
+  /** The HTTP server (benchmarks observe its request times). */
+  server: http.Server;
   /** Closes the HTTP server, including keep-alive connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -381,6 +383,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
     issuer,
     port,
     users,
+    server,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

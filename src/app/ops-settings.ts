@@ -23,6 +23,7 @@ export interface OpsSettings {
  * - TESSERA_RATE_LIMIT_WINDOW_SECONDS: 1..3600 (default 60);
  * - TESSERA_MAX_OPEN_LOGINS_PER_BROWSER: 0..1000 (default 20, 0 = off);
  * - TESSERA_REDIS_URL: redis:// or rediss:// URL (limit counters in Redis);
+ * - TESSERA_REDIS_KEY_PREFIX: 1..64 characters of A-Z a-z 0-9 : _ . - { } (default `tessera:`);
  * - LOG_FORMAT: json | pretty.
  * @throws ConfigError naming each invalid variable and why (Tessera then refuses to start).
  */
@@ -44,6 +45,8 @@ export function loadOpsSettings(env: NodeJS.ProcessEnv): OpsSettings {
   if (token !== undefined && token !== '' && !/^[A-Za-z0-9\-._~+/]{16,512}=*$/.test(token)) problem('TESSERA_METRICS_TOKEN', 'must be 16 to 512 characters of A-Z a-z 0-9 - . _ ~ + / (a bearer token, RFC 6750 §2.1)');
   const redisUrl = env.TESSERA_REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problem('TESSERA_REDIS_URL', 'must be a redis:// or rediss:// URL');
+  const redisKeyPrefix = env.TESSERA_REDIS_KEY_PREFIX || 'tessera:';
+  if (!/^[A-Za-z0-9:_.\-{}]{1,64}$/.test(redisKeyPrefix)) problem('TESSERA_REDIS_KEY_PREFIX', 'must be 1 to 64 characters of A-Z a-z 0-9 : _ . - { }');
   const logFormat = env.LOG_FORMAT ?? 'json';
   if (logFormat !== 'json' && logFormat !== 'pretty') problem('LOG_FORMAT', 'must be json or pretty');
   const limits: LimitsSettings = {
@@ -52,6 +55,7 @@ export function loadOpsSettings(env: NodeJS.ProcessEnv): OpsSettings {
     windowSeconds: int('TESSERA_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600),
     maxOpenLoginsPerBrowser: int('TESSERA_MAX_OPEN_LOGINS_PER_BROWSER', 20, 0, 1000),
     ...(redisUrl ? { redisUrl } : {}),
+    redisKeyPrefix,
   };
   if (problems.length) throw new ConfigError(problems);
   return {

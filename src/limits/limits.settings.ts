@@ -13,6 +13,8 @@ export interface LimitsSettings {
   maxOpenLoginsPerBrowser: number;
   /** redis://… to keep the counters in Redis instead of PostgreSQL (TESSERA_REDIS_URL). */
   redisUrl?: string;
+  /** Prefix of every Redis key (TESSERA_REDIS_KEY_PREFIX, default `tessera:`): deployments sharing a Redis keep their own counters. */
+  redisKeyPrefix: string;
 }
 
 /**

@@ -21,12 +21,23 @@ if hits > tonumber(ARGV[2]) then
 end
 return {hits, left, 0}`;
 
-/** @nestjs/throttler storage in Redis, shared by every worker and instance. */
+/**
+ * @nestjs/throttler storage in Redis, shared by every worker and instance. Keys are
+ * `<prefix>rl:<throttler key>` and `<prefix>rl:<throttler key>:block`, the prefix from
+ * TESSERA_REDIS_KEY_PREFIX (default `tessera:`), so several deployments (or test runs) can share
+ * one Redis without sharing counters.
+ * @throws whatever ioredis throws when Redis does not answer (connection down, command timeout);
+ *   FailoverStorage (failover.storage.ts) turns that into per-process counting.
+ */
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'tessera:',
+  ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<LimitRecord> {
-    const [hits, left, blocked] = (await this.redis.eval(SCRIPT, 2, `tessera:rl:${key}`, `tessera:rl:${key}:block`, ttl, limit, blockDuration)) as [number, number, number];
+    const k = `${this.prefix}rl:${key}`;
+    const [hits, left, blocked] = (await this.redis.eval(SCRIPT, 2, k, `${k}:block`, ttl, limit, blockDuration)) as [number, number, number];
     return { totalHits: hits, timeToExpire: Math.max(0, Math.ceil(left / 1000)), isBlocked: blocked > 0, timeToBlockExpire: Math.max(0, Math.ceil(blocked / 1000)) };
   }
 }

@@ -13,6 +13,7 @@ import { chooserPageHtml } from './pages';
 import { resumeUrl } from './steps';
 import { selectProvider } from './select-provider.rules';
 import { meetsAcrValues, upstreamAcrValues } from './acr.rules';
+import { decisionFacts, inStepSpan } from './step-span';
 import { LOGIN_SETTINGS, type AuthorizationRequest, type FinishedLogin, type LoginOutcome, type LoginSettings, type LoginStep } from './types';
 
 /**
@@ -123,7 +124,7 @@ export class LoginService {
    */
   private async fromSession(session: BrokerSession, request: AuthorizationRequest): Promise<LoginOutcome> {
     const base = { clientId: request.clientId, principalId: session.principalId, providerId: session.providerId };
-    const decision = await this.authorization.decide({ principalId: session.principalId, clientId: request.clientId, providerId: session.providerId, groups: session.groups });
+    const decision = await inStepSpan('authorization', { provider: session.providerId, client: request.clientId }, () => this.authorization.decide({ principalId: session.principalId, clientId: request.clientId, providerId: session.providerId, groups: session.groups }), decisionFacts);
     if (!decision.allowed) {
       await this.audit.record({ ...base, type: 'login.failed', outcome: 'failure', reason: 'authorization.denied', details: { detail: decision.reason, sid: session.sid } });
       return { kind: 'failed', code: 'authorization.denied', oauthError: oauthErrorFor('authorization.denied') };

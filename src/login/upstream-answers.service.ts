@@ -15,6 +15,7 @@ import { LoginTransactionStore, type AnswerKey } from './login-transaction.store
 import { sameBrowser } from './login.service';
 import { resumeUrl } from './steps';
 import { meetsAcrValues } from './acr.rules';
+import { decisionFacts, inStepSpan, mappingFacts } from './step-span';
 import { LOGIN_SETTINGS, type LoginGrant, type LoginOutcome, type LoginSettings } from './types';
 
 
@@ -159,10 +160,11 @@ export class UpstreamAnswers {
       // Refused by the connector (saml.unsolicited_refused) unless the provider file allows it.
       const assertion = await connector.completeUnsolicited(e.name, input);
       if (!client) throw new BrokerError(ErrorCodes.transactionUnknown, 'no landing client for IdP-initiated login');
-      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+      const facts = { provider: provider.id, client };
+      const identity = inStepSpan('mapping', facts, () => mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace), (i) => mappingFacts(i, mappingTrace));
       const resolved = await this.linking.resolve(identity, { ...provider.linking, sync: provider.sync, clearMissing: provider.syncClearsMissing }, { traceId });
       record.linking = { decision: resolved.decision.kind, ...('reason' in resolved.decision ? { reason: resolved.decision.reason } : {}) };
-      const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups });
+      const decision = await inStepSpan('authorization', facts, () => this.authorization.decide({ principalId: resolved.principalId, clientId: client, providerId: provider.id, groups: identity.groups }), decisionFacts);
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
       const { session, cookie } = await this.sessions.create(
         storableDeep({
@@ -221,13 +223,22 @@ export class UpstreamAnswers {
       if (!connector || !provider) throw new BrokerError(ErrorCodes.providerUnknown, `provider ${tx.providerId} is no longer configured`);
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
       await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
-      const identity = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
-      // B43: the app's acr_values against the mapped assurance, before anything is linked.
-      const acrValues = (tx.clientRequest as { acrValues?: string[] }).acrValues;
-      if (!meetsAcrValues(acrValues, identity.assurance)) {
-        record.acr = { requested: acrValues ?? [], assurance: identity.assurance ?? 'aal1' };
-        throw new BrokerError('mapping.assurance_insufficient', `assurance ${identity.assurance ?? 'aal1'} does not meet acr_values ${(acrValues ?? []).join(' ')}`);
-      }
+      const facts = { provider: provider.id, client: tx.clientId };
+      const identity = inStepSpan(
+        'mapping',
+        facts,
+        () => {
+          const mapped = mapIdentity(assertion, { trust: provider.trust, mapping: provider.mapping }, mappingTrace);
+          // B43: the app's acr_values against the mapped assurance, before anything is linked.
+          const acrValues = (tx.clientRequest as { acrValues?: string[] }).acrValues;
+          if (!meetsAcrValues(acrValues, mapped.assurance)) {
+            record.acr = { requested: acrValues ?? [], assurance: mapped.assurance ?? 'aal1' };
+            throw new BrokerError('mapping.assurance_insufficient', `assurance ${mapped.assurance ?? 'aal1'} does not meet acr_values ${(acrValues ?? []).join(' ')}`);
+          }
+          return mapped;
+        },
+        (i) => mappingFacts(i, mappingTrace),
+      );
       const resolved = await this.linking.resolveLogin(identity, { ...provider.linking, sync: provider.sync, clearMissing: provider.syncClearsMissing }, { traceId });
       const decision0 = resolved.decision;
       record.linking = { decision: decision0.kind, ...('reason' in decision0 ? { reason: decision0.reason } : {}), ...(resolved.kind === 'pending' ? { waitingFor: resolved.waitingFor } : {}) };
@@ -249,7 +260,7 @@ export class UpstreamAnswers {
         await this.audit.record({ ...base, type: 'linking.confirmed', outcome: 'success', principalId: resolved.principalId, details: { pendingLinkId: confirming.pendingLinkId, traceId } });
       }
       await this.audit.record({ ...base, type: 'linking.resolved', outcome: 'success', principalId: resolved.principalId, reason: resolved.decision.kind, details: { traceId } });
-      const decision = await this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups });
+      const decision = await inStepSpan('authorization', facts, () => this.authorization.decide({ principalId: resolved.principalId, clientId: tx.clientId, providerId: provider.id, groups: identity.groups }), decisionFacts);
       if (!decision.allowed) throw new BrokerError('authorization.denied', decision.reason);
       const grant: LoginGrant = {
         principalId: resolved.principalId,

@@ -2,7 +2,8 @@
  * Issue 13 items 2, 3, 9: after one real login (oidc-provider upstream, openid-client app),
  * /metrics (scraped over HTTP, behind TESSERA_METRICS_TOKEN) shows the login, the token grant,
  * HTTP durations by route and the database pool; the in-memory exporter holds the login's spans
- * (one trace per request, a span per audited step); log lines carry the request id and the
+ * (one trace per request, a span per audited step, and spans of their own for mapping and
+ * authorization); log lines carry the request id and the
  * trace id; an error page's reference is its trace id.
  */
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -75,6 +76,36 @@ describe('metrics, traces and log correlation after a real login (issue 13 items
     expect(parent?.name).toBe('GET /federation/:protocol/:provider/:endpoint');
     expect(parent?.spanContext().traceId).toBe(linking.spanContext().traceId);
     expect(linking.attributes).toMatchObject({ 'tessera.provider': 'upstream', 'tessera.client': 'app', 'tessera.outcome': 'success' });
+  });
+
+  it('issue 13 item 3: mapping and authorization have their own spans, in the callback request\'s trace, with ids and outcome but no claim value', () => {
+    const spans = exporter.getFinishedSpans();
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    const mapping = spans.find((s) => s.name === 'tessera.mapping');
+    const authorization = spans.find((s) => s.name === 'tessera.authorization');
+    expect(mapping).toBeDefined();
+    expect(authorization).toBeDefined();
+    if (!mapping || !authorization) return;
+    const callback = spans.find((s) => s.name === 'tessera.upstream.callback')!;
+    const linking = spans.find((s) => s.name === 'tessera.linking.resolved')!;
+    for (const step of [mapping, authorization]) {
+      const parent = byId.get(step.parentSpanContext?.spanId ?? '');
+      expect(parent?.name).toBe('GET /federation/:protocol/:provider/:endpoint');
+      // The same trace as the callback and linking steps of this login.
+      expect(step.spanContext().traceId).toBe(callback.spanContext().traceId);
+      expect(step.spanContext().traceId).toBe(linking.spanContext().traceId);
+      expect(step.status.code).not.toBe(2); // SpanStatusCode.ERROR
+    }
+    expect(mapping.attributes).toMatchObject({ 'tessera.provider': 'upstream', 'tessera.client': 'app', 'tessera.outcome': 'success', 'tessera.assurance': expect.stringMatching(/^aal[123]$/) });
+    expect(mapping.attributes['tessera.mapping.mapped']).toBeGreaterThan(0);
+    expect(authorization.attributes).toMatchObject({ 'tessera.provider': 'upstream', 'tessera.client': 'app', 'tessera.outcome': 'success', 'tessera.roles.count': expect.any(Number) });
+    // Steps in login order: mapping ends before authorization starts.
+    const t = (hr: [number, number]) => hr[0] * 1e9 + hr[1];
+    expect(t(mapping.endTime)).toBeLessThanOrEqual(t(authorization.startTime));
+    // Attributes are configuration ids, codes and counts: never a user's value or a secret.
+    const values = JSON.stringify([mapping.attributes, authorization.attributes]);
+    expect(values).not.toMatch(/alice|@/i);
+    for (const secret of h.secrets) expect(values).not.toContain(secret);
   });
 
   it('every log line of a request carries its request id and trace id', () => {

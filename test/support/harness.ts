@@ -36,8 +36,12 @@ export interface Harness {
   clients: Record<string, oidc.Configuration>;
   /** The secrets of `extraClients`, by client id (for relying parties configured outside Node). */
   clientSecrets: Record<string, string>;
-  /** Starts one more Tessera instance with the same configuration and database (PostgreSQL only). */
-  startAnotherInstance(): Promise<RunningTessera>;
+  /**
+   * Starts one more Tessera instance with the same configuration and database (PostgreSQL only),
+   * or with `ownDatabase` its own embedded PGlite (instances then share only what `env` names,
+   * e.g. a Redis); `env` overrides settings of that instance.
+   */
+  startAnotherInstance(opts?: { ownDatabase?: boolean; env?: Record<string, string> }): Promise<RunningTessera>;
   close(): Promise<void>;
 }
 
@@ -287,9 +291,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       clients,
       clientSecrets,
       secrets: [appSecret, upstreamSecret, env.TESSERA_KEK, ...Object.values(upstreamEnv)],
-      async startAnotherInstance() {
-        if (!db.url) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
-        const other = await startTessera({ port: 0, host: '127.0.0.1', env, authorization: opts.authorization, clock: opts.clock });
+      async startAnotherInstance(another = {}) {
+        if (!db.url && !another.ownDatabase) throw new Error('several instances need a PostgreSQL server (DATABASE_URL)');
+        const { DATABASE_URL: _shared, ...ownEnv } = env as Record<string, string>;
+        const otherEnv = { ...(another.ownDatabase ? ownEnv : env), ...(another.env ?? {}) };
+        const other = await startTessera({ port: 0, host: '127.0.0.1', env: otherEnv, authorization: opts.authorization, clock: opts.clock });
         others.push(other);
         return other;
       },

@@ -11,7 +11,8 @@ describe('loadOpsSettings (issue 13)', () => {
   it('defaults: workers = cores, limits on, JSON logs, /metrics open', () => {
     const s = loadOpsSettings({});
     expect(s.workers).toBeGreaterThanOrEqual(1);
-    expect(s).toMatchObject({ logFormat: 'json', limits: { perIp: 300, perClient: 1200, windowSeconds: 60, maxOpenLoginsPerBrowser: 20 } });
+    expect(s).toMatchObject({ logFormat: 'json', limits: { perIp: 300, perClient: 1200, windowSeconds: 60, maxOpenLoginsPerBrowser: 20, redisKeyPrefix: 'tessera:' } });
+    expect(loadOpsSettings({ TESSERA_REDIS_KEY_PREFIX: 'prod-eu:{tessera}:' }).limits.redisKeyPrefix).toBe('prod-eu:{tessera}:');
     expect(s.metricsTokenHash).toBeUndefined();
   });
 
@@ -22,6 +23,8 @@ describe('loadOpsSettings (issue 13)', () => {
     ['TESSERA_RATE_LIMIT_WINDOW_SECONDS', '0', 'must be an integer from 1 to 3600'],
     ['TESSERA_METRICS_TOKEN', 'short', 'must be 16 to 512 characters'],
     ['TESSERA_REDIS_URL', 'http://x', 'must be a redis:// or rediss:// URL'],
+    ['TESSERA_REDIS_KEY_PREFIX', 'has space', 'must be 1 to 64 characters'],
+    ['TESSERA_REDIS_KEY_PREFIX', 'x'.repeat(65), 'must be 1 to 64 characters'],
     ['LOG_FORMAT', 'xml', 'must be json or pretty'],
   ])('DESIGN.md §4: %s=%s is refused, naming the variable and why', (name, value, reason) => {
     let err: unknown;
