@@ -1,3 +1,5 @@
+// class-transformer's @Type reads design-time metadata; this file is also loaded on its own (inspect, tests).
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import type { OidcGraphSettings, OidcHardening } from '../types';
