@@ -61,6 +61,8 @@ describe('issue 12 item 6: Entra groups overage fetched from Microsoft Graph, an
   /** The upstream OPs' userinfo endpoints, where the Graph peer checks the bearer token. */
   const userinfoUrls: string[] = [];
   const port = new RecordingAuthorization();
+  /** Tessera's log lines (warn and above). */
+  const logLines: string[] = [];
   let h: Harness;
   let overageUser: DemoUser;
 
@@ -105,6 +107,7 @@ describe('issue 12 item 6: Entra groups overage fetched from Microsoft Graph, an
     const graphLines = (fallback: string) => [`  groupsOverage: ${fallback}`, '  graph:', '    enabled: true', `    baseUrl: ${graph.url}`, '    timeoutSeconds: 1'];
     h = await startHarness({
       authorization: port,
+      log: { level: 'warn', destination: { write: (line: string) => void logLines.push(line) } },
       extraClients: [{ id: 'roles-app', redirectUris: [APP_REDIRECT], claims: ['roles'] }],
       extraUpstreamIdps: [
         { id: 'entra', users: [overageUser], oidcLines: graphLines('refuse') },
@@ -143,7 +146,13 @@ describe('issue 12 item 6: Entra groups overage fetched from Microsoft Graph, an
     expect(asked[0].groups).toEqual(G.map((g) => `entra:${g}`));
     const tokens = await oidc.authorizationCodeGrant(h.clients['roles-app'], callback, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
     expect(tokens.claims()?.roles).toEqual(G.map((g) => `entra:${g}`));
+    // The ID token did point elsewhere (logged with its host), and that URL was never called.
+    expect(logLines.some((l) => l.includes('claim source off Microsoft Graph') && l.includes(new URL(foreign.url).host))).toBe(true);
     expect(foreign.requests).toEqual([]);
+    // The upstream access token Graph received is in no log line.
+    const bearer = calls[0].authorization!.slice('Bearer '.length);
+    expect(bearer.length).toBeGreaterThan(10);
+    expect(logLines.filter((l) => l.includes(bearer))).toEqual([]);
   });
 
   it('issue 12 item 6: Graph answering 500 → groupsOverage refuse decides: oidc.groups_overage, audited with the reason', async () => {
