@@ -30,6 +30,13 @@ export interface DemoUser {
   familyName: string;
   /** Group names the IdP asserts in the `groups` claim (released with the `profile` scope). */
   groups?: string[];
+  /**
+   * Distributed claims (OIDC Core §5.6.2) for the released claims, as Entra ID signals a groups
+   * overage: `{ groups: 'src1' }` with `claimSources` `{ src1: { endpoint } }` puts `_claim_names`
+   * and `_claim_sources` in the ID token instead of `groups` (oidc-provider passes them through).
+   */
+  claimNames?: Record<string, string>;
+  claimSources?: Record<string, { endpoint: string }>;
 }
 
 /** The three demo users (alice, bob, carol); their `sub` values never change. */
@@ -189,6 +196,7 @@ export async function startUpstreamIdp(opts: UpstreamIdpOptions): Promise<Runnin
               family_name: user.familyName,
               preferred_username: user.username,
               ...(user.groups ? { groups: user.groups } : {}),
+              ...(user.claimNames && user.claimSources ? { _claim_names: user.claimNames, _claim_sources: user.claimSources } : {}),
             };
           },
         };

@@ -53,12 +53,28 @@ export interface OidcHardening {
   tenants: string[];
   /** The subject is `<tid>:<oid>` (Entra's immutable ids, B15) instead of `sub`. */
   entraObjectIdSubject: boolean;
-  /** What a groups overage (`_claim_names.groups` / `hasgroups`) does: refuse the login, or mark groups incomplete. */
+  /**
+   * What a groups overage (`_claim_names.groups` / `hasgroups`) does when the groups are not
+   * fetched from Microsoft Graph (no `graph`, or the fetch failed): refuse the login, or mark groups incomplete.
+   */
   groupsOverage: 'refuse' | 'mark-incomplete';
+  /** `oidc.graph`: on an overage, fetch the groups from Microsoft Graph with the upstream access token. Absent = never. */
+  graph?: OidcGraphSettings;
   /** Google `hd`: when non-empty, the ID token's `hd` must be one of these. */
   hostedDomains: string[];
   /** Re-validate the upstream grant at most this often on downstream refresh (B20); absent = never. */
   revalidateEverySeconds?: number;
+}
+
+/**
+ * `oidc.graph` (issue 12 item 6; docs/oidc.md "Groups overage"): where and how long Tessera asks
+ * Microsoft Graph for the signed-in user's groups (`GET <baseUrl>/v1.0/me/transitiveMemberOf`).
+ */
+export interface OidcGraphSettings {
+  /** Graph's origin, no path (default `https://graph.microsoft.com`; a national cloud's, or a test peer's). */
+  baseUrl: string;
+  /** Seconds for the whole fetch, every page included (default 5, 1–30). */
+  timeoutSeconds: number;
 }
 
 /**

@@ -222,7 +222,9 @@ export class UpstreamAnswers {
     try {
       if (!connector || !provider) throw new BrokerError(ErrorCodes.providerUnknown, `provider ${tx.providerId} is no longer configured`);
       const assertion = await connector.complete(endpoint, input, tx.upstream as JsonValue);
-      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer } });
+      // An Entra groups overage left unresolved (issue 12 item 6) is audited with its reason.
+      const overage = assertion.attributes.groups_overage ? { groupsIncomplete: assertion.attributes.groups_overage_reason?.[0] ?? 'groups overage' } : {};
+      await this.audit.record({ ...base, type: 'upstream.callback', outcome: 'success', details: { issuer: assertion.issuer, ...overage } });
       const facts = { provider: provider.id, client: tx.clientId };
       const identity = inStepSpan(
         'mapping',

@@ -2,6 +2,7 @@ import { BrokerError } from '../../common';
 import type { OidcHardening } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import { claimsToAttributes } from './claims.rules';
+import type { OverageResolution } from './graph-groups.rules';
 import { subjectOf } from './id-token';
 
 /** Claims that only describe Entra's groups overage; dropped with it (they hold a Graph URL, not groups). */
@@ -25,15 +26,17 @@ export interface AssertionSettings {
  * - Entra multi-tenant (B15): the verified flag of the email is Entra's `xms_edov`, and nothing
  *   else (`email_verified` is set to its value, `false` when absent), since any tenant admin can
  *   write any `mail`;
- * - groups overage with `mark-incomplete`: the groups are left out (never an empty list) and
- *   `groups_overage: ["true"]` says why.
+ * - groups overage (`groupsOverage` true, or how it was resolved): the overage claims are dropped;
+ *   groups fetched from Graph become `groups` (then named like ID-token groups by the mapping);
+ *   otherwise the groups are left out (never an empty list), `groups_overage: ["true"]` says so
+ *   and `groups_overage_reason` why, when known.
  * Raw claims are otherwise carried as they came. Pure.
  * @throws BrokerError `oidc.userinfo_subject_mismatch`, `mapping.subject_missing`.
  */
 export function buildOidcAssertion(
   claims: Record<string, unknown>,
   userinfo: Record<string, unknown> | undefined,
-  groupsOverage: boolean,
+  groupsOverage: boolean | OverageResolution,
   settings: AssertionSettings,
 ): UpstreamAssertion {
   if (userinfo !== undefined && userinfo.sub !== claims.sub) throw new BrokerError('oidc.userinfo_subject_mismatch', 'userinfo sub differs from the ID token sub');
@@ -45,7 +48,11 @@ export function buildOidcAssertion(
   }
   if (groupsOverage) {
     for (const c of OVERAGE_CLAIMS) delete attributes[c];
-    attributes.groups_overage = ['true'];
+    if (groupsOverage !== true && groupsOverage.kind === 'graph') attributes.groups = [...groupsOverage.groups];
+    else {
+      attributes.groups_overage = ['true'];
+      if (groupsOverage !== true) attributes.groups_overage_reason = [groupsOverage.reason];
+    }
   }
   const subjectClaim = settings.subjectClaim ?? 'sub';
   const subject = subjectClaim === 'sub' || h.entraObjectIdSubject ? subjectOf(claims, h) : subjectOf(Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, v[0]])), h, subjectClaim);

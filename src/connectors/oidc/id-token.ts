@@ -38,7 +38,8 @@ export interface VerifiedIdToken {
  *    present, is the client id → `oidc.audience_mismatch`;
  * 6. `nonce` equals `expectedNonce` when given → `oidc.nonce_mismatch`;
  * 7. Google `hd` in `hostedDomains` when that list is set → `oidc.hosted_domain_mismatch`;
- * 8. Entra groups overage detected; with `groupsOverage: refuse` → `oidc.groups_overage`.
+ * 8. Entra groups overage detected; with `groupsOverage: refuse` and no `graph` →
+ *    `oidc.groups_overage` (with `graph`, the connector asks Graph first; graph-groups.rules.ts).
  * @param now the current time (injected clock; fixtures run at their own time).
  * @throws BrokerError with one of the codes above; the detail names the failed check.
  */
@@ -88,7 +89,7 @@ export async function verifyIdToken(token: string, policy: IdTokenPolicy, keys: 
     throw new BrokerError('oidc.hosted_domain_mismatch', `hd ${String(claims.hd)} is not in hostedDomains`);
   }
   const groupsOverage = hasGroupsOverage(claims);
-  if (groupsOverage && h.groupsOverage === 'refuse') throw new BrokerError('oidc.groups_overage', 'groups overage (_claim_names.groups / hasgroups) and groupsOverage: refuse');
+  if (groupsOverage && h.groupsOverage === 'refuse' && !h.graph) throw new BrokerError('oidc.groups_overage', 'groups overage (_claim_names.groups / hasgroups) and groupsOverage: refuse');
   return { claims: claims as VerifiedIdToken['claims'], header, groupsOverage };
 }
 

@@ -5,6 +5,7 @@ import type { ProviderConfigOf } from '../../config';
 import type { UpstreamAssertion } from '../../identity/identity.module';
 import { buildOidcAssertion } from './assertion.rules';
 import { describeError } from './errors';
+import { overageFallback } from './graph-groups.rules';
 import { entraIssuerTemplate, verifyIdToken } from './id-token';
 import { UpstreamKeySet } from './upstream-keys';
 
@@ -25,7 +26,8 @@ export interface OidcInspection {
  * Checks an ID token offline exactly as the callback does, minus what needs the login
  * transaction (state, PKCE, the nonce unless given): alg allow-list, signature, iss (Entra
  * template and tenants), aud, azp, exp/nbf/iat/auth_time with the provider's skew, hd, groups
- * overage, the userinfo rule and the subject rule (issue 12 item 8).
+ * overage, the userinfo rule and the subject rule (issue 12 item 8). With `oidc.graph`, an overage
+ * is decided by the provider's `groupsOverage` fallback: inspect has no access token to ask Graph.
  * @returns the UpstreamAssertion the login would produce.
  * @throws BrokerError with the stable code the login would show; `upstream.unreachable` when the
  * provider's keys cannot be fetched.
@@ -61,7 +63,8 @@ export async function inspectIdToken(i: OidcInspection): Promise<UpstreamAsserti
     if (err instanceof TypeError) throw new BrokerError('upstream.unreachable', `the provider's keys could not be fetched: ${err.message}`, { cause: err });
     throw err;
   }
-  return buildOidcAssertion(verified.claims, i.userinfo, verified.groupsOverage, {
+  const overage = verified.groupsOverage && s.hardening.graph ? overageFallback(s.hardening, 'inspect has no access token to ask Microsoft Graph; a login would') : verified.groupsOverage;
+  return buildOidcAssertion(verified.claims, i.userinfo, overage, {
     providerId: i.provider.id,
     ...(i.provider.subject.claim ? { subjectClaim: i.provider.subject.claim } : {}),
     hardening: s.hardening,

@@ -21,6 +21,8 @@ import {
   type UpstreamStep,
 } from '../connector';
 import { buildOidcAssertion } from './assertion.rules';
+import { fetchGraphGroups } from './graph-groups';
+import { foreignClaimSource, GraphGroupsError, overageFallback, type OverageResolution } from './graph-groups.rules';
 import { verifyIdToken } from './id-token';
 import { validateLogoutToken } from './logout-token';
 import { describeError, mapOidcError } from './errors';
@@ -186,7 +188,8 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       throw new BrokerError('oidc.claims_invalid', 'upstream claims contain NUL or ill-formed Unicode');
     }
     this.checkedAuthTime(claims.auth_time, state);
-    const assertion = buildOidcAssertion(claims, userinfo, verified.groupsOverage, {
+    const overage = verified.groupsOverage ? await this.resolveOverage(claims, tokens.access_token) : false;
+    const assertion = buildOidcAssertion(claims, userinfo, overage, {
       providerId: this.providerId,
       ...(this.provider.subject.claim ? { subjectClaim: this.provider.subject.claim } : {}),
       hardening: this.settings.hardening,
@@ -196,6 +199,27 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
       await this.grants.record({ providerId: this.providerId, subject: assertion.subject }, tokens.refresh_token);
     }
     return assertion;
+  }
+
+  /**
+   * An Entra groups overage (issue 12 item 6): with `oidc.graph`, the groups are fetched from
+   * Microsoft Graph with the access token this login received (graph-groups.ts); without it, or
+   * when Graph fails, the provider's `groupsOverage` decides (refuse, or mark-incomplete with the
+   * reason, which the login audits). The token's own `_claim_sources` URL is never called.
+   * @throws BrokerError `oidc.groups_overage` under `groupsOverage: refuse`.
+   */
+  private async resolveOverage(claims: Record<string, unknown>, accessToken: string | undefined): Promise<OverageResolution> {
+    const h = this.settings.hardening;
+    if (!h.graph) return overageFallback(h, 'groups overage and no oidc.graph to fetch them');
+    const foreign = foreignClaimSource(claims, h.graph.baseUrl);
+    if (foreign) this.log.warn({ msg: 'groups overage: the token points at a claim source off Microsoft Graph; not followed', providerId: this.providerId, host: foreign });
+    try {
+      return { kind: 'graph', groups: await fetchGraphGroups(accessToken, h.graph) };
+    } catch (err) {
+      if (!(err instanceof GraphGroupsError)) throw err;
+      this.log.warn({ msg: 'groups overage: Microsoft Graph failed; groupsOverage decides', providerId: this.providerId, reason: err.reason, fallback: h.groupsOverage });
+      return overageFallback(h, err.reason);
+    }
   }
 
   /** `oidc.revalidateEverySeconds` of the provider file, or undefined (never re-validate, B20). */

@@ -32,6 +32,8 @@ beforeAll(async () => {
   provider('acme', `  issuer: ${ISSUER}\n`);
   provider('entra', `  issuer: https://login.microsoftonline.com/common/v2.0\n  entraMultiTenant: true\n  tenants: [${TENANT_A}]\n  entraObjectIdSubject: true\n`);
   provider('google', `  issuer: ${ISSUER}\n  hostedDomains: [corp.example]\n`);
+  provider('graph', `  issuer: ${ISSUER}\n  graph: { enabled: true }\n`);
+  provider('graph-lenient', `  issuer: ${ISSUER}\n  groupsOverage: mark-incomplete\n  graph: { enabled: true }\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,6 +83,7 @@ describe('tessera inspect oidc', () => {
     ['OIDC Core §5.3.2: userinfo with another sub', () => tokenFile({}), ['--userinfo', 'userinfo-other.json'], 'oidc.userinfo_subject_mismatch'],
     ['Google hd outside hostedDomains', () => tokenFile({ hd: 'evil.example' }), ['--provider', 'google'], 'oidc.hosted_domain_mismatch'],
     ['Entra groups overage, groupsOverage refuse (default)', () => tokenFile({ hasgroups: true }), [], 'oidc.groups_overage'],
+    ['issue 12 item 6: Entra groups overage with oidc.graph: inspect cannot ask Graph, so groupsOverage refuse decides', () => tokenFile({ hasgroups: true }), ['--provider', 'graph'], 'oidc.groups_overage'],
     ['B13: Entra tenant not on oidc.tenants', () => tokenFile({ iss: `https://login.microsoftonline.com/${TENANT_B}/v2.0`, tid: TENANT_B, oid: 'o1' }), ['--provider', 'entra'], 'oidc.tenant_not_allowed'],
     ['B13: Entra iss with tenant A, tid B', () => tokenFile({ iss: `https://login.microsoftonline.com/${TENANT_A}/v2.0`, tid: TENANT_B, oid: 'o1' }), ['--provider', 'entra'], 'oidc.issuer_mismatch'],
   ])('%s → exit 2, rejected with its code', async (_t, file, extra, code) => {
@@ -91,6 +94,14 @@ describe('tessera inspect oidc', () => {
     expect(r.out).toMatchObject({ verdict: 'rejected', code });
     expect(typeof r.out.reason).toBe('string');
     expect(r.code).toBe(2);
+  });
+
+  it('issue 12 item 6: with oidc.graph and groupsOverage mark-incomplete, inspect marks the groups incomplete and says why', async () => {
+    const r = await inspect(['--provider', 'graph-lenient', '--id-token', await tokenFile({ hasgroups: true, groups: [] }), '--jwks', 'jwks.json', '--at', AT]);
+    expect(r.code).toBe(0);
+    const attributes = (r.out.assertion as { attributes: Record<string, unknown> }).attributes;
+    expect(attributes.groups).toBeUndefined();
+    expect(attributes).toMatchObject({ groups_overage: ['true'], groups_overage_reason: [expect.stringContaining('inspect has no access token')] });
   });
 
   it('B13/B15: an accepted Entra multi-tenant token has the oid+tid subject and an unverified email without xms_edov', async () => {

@@ -89,6 +89,20 @@ homeRealm: { domains: [acme.example, corp.acme.example] }
   });
 });
 
+describe('providers/<id>.yaml: oidc.graph, groups overage through Microsoft Graph (issue 12 item 6)', () => {
+  it.each<[string, string, unknown]>([
+    ['enabled alone: Graph’s global origin, 5 s', '  graph: { enabled: true }\n', { baseUrl: 'https://graph.microsoft.com', timeoutSeconds: 5 }],
+    ['a national cloud and a timeout', '  graph: { enabled: true, baseUrl: "https://graph.microsoft.us/", timeoutSeconds: 10 }\n', { baseUrl: 'https://graph.microsoft.us', timeoutSeconds: 10 }],
+    ['a local peer over http with allowInsecureRequests', '  allowInsecureRequests: true\n  graph: { enabled: true, baseUrl: "http://127.0.0.1:8080" }\n', { baseUrl: 'http://127.0.0.1:8080', timeoutSeconds: 5 }],
+    ['enabled: false → off', '  graph: { enabled: false }\n', undefined],
+  ])('%s', (_t, lines, graph) => {
+    const dir = writeTree({ 'acme.yaml': VALID_PROVIDER + lines });
+    const { items, problems } = loadProviders(dir, FIXTURE_ENV, dir);
+    expect(problems).toEqual([]);
+    expect((items.get('acme') as ProviderConfigOf<'oidc'>).oidc.hardening.graph).toEqual(graph);
+  });
+});
+
 describe('providers/<id>.yaml: profile sync (issue 10 item 12)', () => {
   it('issue 10 #12: sync: first-login with syncClearsMissing: [email, name] is kept as written', () => {
     const dir = writeTree({ 'acme.yaml': VALID_PROVIDER + 'sync: first-login\nsyncClearsMissing: [email, name, email]\n' });
@@ -158,6 +172,16 @@ describe('providers/<id>.yaml: each kind of problem names field and reason', () 
     ['issue 6 #8: emailVerified always with an empty trust.domains', VALID_PROVIDER + 'trust: { emailVerified: always, domains: [] }\n', undefined, ['trust.domains: must list at least one value when emailVerified is always: an IdP vouches only for the email domains it lists']],
     ['issuer with a wildcard is compared exactly (OIDC Discovery 1.0 §4.3)', VALID_PROVIDER.replace('acme.okta', '*.okta'), undefined, ['oidc.issuer: wildcards are not supported: the issuer is compared exactly (OIDC Discovery 1.0 §4.3)']],
     ['bad linking policy', VALID_PROVIDER + 'linking: { policy: trust-me }\n', undefined, ['linking.policy: must be one of: none, email, user-confirmed, admin-bound']],
+    ['issue 12 #6: oidc.graph without enabled', VALID_PROVIDER + '  graph: { baseUrl: "https://graph.microsoft.com" }\n', undefined, ['oidc.graph.enabled: is required']],
+    ['issue 12 #6: oidc.graph not a mapping', VALID_PROVIDER + '  graph: true\n', undefined, ['oidc.graph: must be a mapping']],
+    ['issue 12 #6: an unknown field in oidc.graph', VALID_PROVIDER + '  graph: { enabled: true, url: "https://graph.microsoft.com" }\n', undefined, ['oidc.graph.url: unknown field']],
+    ['issue 12 #6: oidc.graph.baseUrl over http without allowInsecureRequests', VALID_PROVIDER + '  graph: { enabled: true, baseUrl: "http://graph.microsoft.com" }\n', undefined, ['oidc.graph.baseUrl: must use https (http only with allowInsecureRequests: true)']],
+    ['issue 12 #6: oidc.graph.baseUrl with a path (Tessera adds the Graph path itself)', VALID_PROVIDER + '  graph: { enabled: true, baseUrl: "https://graph.microsoft.com/v1.0" }\n', undefined, ['oidc.graph.baseUrl: must be an origin only, such as https://graph.microsoft.com (Tessera adds /v1.0/me/transitiveMemberOf)']],
+    ['issue 12 #6: oidc.graph.baseUrl with credentials', VALID_PROVIDER + '  graph: { enabled: true, baseUrl: "https://u:p@graph.microsoft.com" }\n', undefined, ['oidc.graph.baseUrl: must not contain credentials']],
+    ['issue 12 #6: oidc.graph.baseUrl not a URL', VALID_PROVIDER + '  graph: { enabled: true, baseUrl: graph.microsoft.com }\n', undefined, ['oidc.graph.baseUrl: must be an absolute URL']],
+    ['issue 12 #6: oidc.graph.timeoutSeconds above 30', VALID_PROVIDER + '  graph: { enabled: true, timeoutSeconds: 60 }\n', undefined, ['oidc.graph.timeoutSeconds: must be a whole number of seconds between 1 and 30']],
+    ['issue 12 #6: oidc.graph.timeoutSeconds 0', VALID_PROVIDER + '  graph: { enabled: true, timeoutSeconds: 0 }\n', undefined, ['oidc.graph.timeoutSeconds: must be a whole number of seconds between 1 and 30']],
+    ['issue 12 #6: oidc.graph settings with enabled: false do nothing and are refused', VALID_PROVIDER + '  graph: { enabled: false, baseUrl: "https://graph.microsoft.com", timeoutSeconds: 5 }\n', undefined, ['oidc.graph.baseUrl: is allowed only with graph.enabled: true', 'oidc.graph.timeoutSeconds: is allowed only with graph.enabled: true']],
     ['onConflict, which only email linking uses', VALID_PROVIDER + 'linking: { policy: none, onConflict: user-confirmed }\n', undefined, ['linking.onConflict: applies to policy email only']],
     ['issue 10 #8: onConflict values', VALID_PROVIDER + 'linking: { policy: email, onConflict: merge }\n', undefined, ['linking.onConflict: must be one of: reject, user-confirmed, create']],
     ['saml without saml block', 'displayName: X\nprotocol: saml\n', undefined, ['saml: is required when protocol is saml']],

@@ -106,6 +106,7 @@ describe('verifyIdToken: each attack refused with its own code', () => {
     ['Entra groups overage (_claim_names) with groupsOverage: refuse', () => sign({ _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/x' } } }), {}, 'oidc.groups_overage'],
     ['Entra groups overage (hasgroups) with groupsOverage: refuse', () => sign({ hasgroups: true }), {}, 'oidc.groups_overage'],
     ['Entra groups overage with groupsOverage: mark-incomplete', () => sign({ hasgroups: true }), { groupsOverage: 'mark-incomplete' }, 'accepted'],
+    ['issue 12 item 6: overage with groupsOverage: refuse and oidc.graph → accepted here (the connector asks Graph first)', () => sign({ hasgroups: true }), { graph: { baseUrl: 'https://graph.microsoft.com', timeoutSeconds: 5 } }, 'accepted'],
   ])('%s', async (_title, token, h, expected) => {
     expect(await codeOf(verifyIdToken(await token(), policy(h), keys, T0, 'n-1'))).toBe(expected);
   });
@@ -241,6 +242,20 @@ describe('the assertion: userinfo merge rule, subject rules, vendor quirks (issu
     const a = buildOidcAssertion({ iss: ISSUER, sub: 'u1', hasgroups: true, groups: [] }, undefined, true, h({ groupsOverage: 'mark-incomplete' }));
     expect(a.attributes.groups).toBeUndefined();
     expect(a.attributes.groups_overage).toEqual(['true']);
+  });
+
+  it('issue 12 item 6: overage resolved by Graph: the overage claims dropped, the Graph groups carried as groups, no overage mark', () => {
+    const claims = { iss: ISSUER, sub: 'u1', _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/u1/getMemberObjects' } } };
+    const a = buildOidcAssertion(claims, undefined, { kind: 'graph', groups: ['g1', 'g2'] }, h({ graph: { baseUrl: 'https://graph.microsoft.com', timeoutSeconds: 5 } }));
+    expect(a.attributes.groups).toEqual(['g1', 'g2']);
+    expect(a.attributes._claim_names ?? a.attributes._claim_sources ?? a.attributes.groups_overage).toBeUndefined();
+    expect(mapIdentity(a, { trust: { emailVerified: 'asserted', domains: [] } }).groups).toEqual(['p:g1', 'p:g2']);
+  });
+
+  it('issue 12 item 6: overage left incomplete after a Graph failure: no groups, groups_overage and its reason', () => {
+    const a = buildOidcAssertion({ iss: ISSUER, sub: 'u1', hasgroups: true }, undefined, { kind: 'incomplete', reason: 'Graph answered HTTP 500' }, h({ groupsOverage: 'mark-incomplete' }));
+    expect(a.attributes.groups).toBeUndefined();
+    expect(a.attributes).toMatchObject({ groups_overage: ['true'], groups_overage_reason: ['Graph answered HTTP 500'] });
   });
 
   it('B10: email without email_verified is carried as not sent; the mapping calls it unknown, not false', () => {
