@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
 import { BrokerError, ErrorCodes } from '../common';
 import type { ClientConfig } from '../config';
 import { RevocationFeed, TokenService, type RevocationEvent } from '../tokens/tokens.module';
@@ -40,32 +40,51 @@ export class RevocationsController {
     return { events, next: events.length ? events[events.length - 1].seq : String(from) };
   }
 
-  /** Server-sent events (HTML Living Standard §9.2): backlog after `since`, then every new event. */
+  /**
+   * Server-sent events (HTML Living Standard §9.2): the backlog after `since` (or `Last-Event-ID`,
+   * §9.2.4), then every event this instance applies, each as `id: <seq>`, `event: revocation`,
+   * `data: <event JSON>`. The headers go out at once, so a receiver knows it is connected before
+   * the first event. Live events are sent as this instance applies them, including one that
+   * committed out of sequence order (lower `seq` than one already sent: the feed's look-back
+   * finds it) — a revocation is never dropped for arriving late; duplicates of the backlog are not
+   * sent twice.
+   */
   @Get('stream')
   async stream(
     @Headers('authorization') authorization: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query('since') since: unknown,
-    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     this.receiver(authorization);
-    let cursor = parseSince(lastEventId ?? since);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    const send = (events: RevocationEvent[]) => {
-      for (const e of events) {
-        if (Number(e.seq) <= cursor) continue;
-        cursor = Number(e.seq);
-        res.write(`id: ${e.seq}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`);
+    const from = parseSince(lastEventId ?? since);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    // Seqs sent while the backlog is read (live events may overlap it); cleared afterwards, since
+    // the feed hands each event to subscribers once.
+    let sentDuringBacklog: Set<string> | undefined = new Set();
+    const write = (e: RevocationEvent) => {
+      if (res.writableEnded || res.destroyed) return;
+      if (sentDuringBacklog) {
+        if (sentDuringBacklog.has(e.seq)) return;
+        sentDuringBacklog.add(e.seq);
       }
+      res.write(`id: ${e.seq}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`);
     };
-    const unsubscribe = this.feed.subscribe(send);
+    const unsubscribe = this.feed.subscribe((events) => events.forEach(write));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    req.on('close', () => {
+    heartbeat.unref();
+    res.on('close', () => {
       unsubscribe();
       clearInterval(heartbeat);
     });
-    send(await this.feed.since(cursor, 10_000));
+    try {
+      for (const e of await this.feed.since(from, 10_000)) write(e);
+    } catch {
+      // The database did not answer: end the stream; the receiver reconnects with Last-Event-ID.
+      res.end();
+    }
+    sentDuringBacklog = undefined;
   }
 
   /** RFC 8936 §2.4 poll: acknowledged SETs are not sent again; `maxEvents` bounds the answer. */

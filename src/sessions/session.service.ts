@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { AuditSink } from '../audit/audit.module';
 import { Clock, Random, isUuid, loggableError, sha256 } from '../common';
-import { ExpirySweeper, claimOnce } from '../database';
+import { ExpirySweeper, claimOnce, inUnitOfWork, type UnitOfWork } from '../database';
 import { BrokerSessionEntity, SessionClientEntity } from './session.entity';
 import { nextIdleExpiry, sessionStatus } from './sessions.rules';
 import { SESSION_SETTINGS, type BrokerSession, type EndReason, type NewSession, type SessionEndListener, type SessionEndReport, type SessionSettings } from './session.types';
@@ -181,30 +181,36 @@ export class SessionService {
 
   /**
    * Ends a session — the one path for logout, admin, the concurrency limit and theft: marks it
-   * ended (one conditional UPDATE, so of racing ends one reports), audits `session.ended` with
-   * its clients, then tells every listener (a listener's failure is logged, never undoes the end).
+   * ended (one conditional UPDATE, so of racing ends one reports) and runs the {@link onEnding}
+   * work (family revocation, back-channel outbox rows) in the same transaction; after the commit,
+   * audits `session.ended` with its clients and tells every listener (a listener's failure is
+   * logged, never undoes the end).
+   *
+   * With `uow`, all of that is written in the caller's transaction (e.g. a refresh-token theft
+   * that revokes a family and ends its session together, issue 8 item 4) and the audit and
+   * listeners wait for the caller's commit; if anything in the ending throws, the caller's
+   * transaction rolls back whole. Without it, the end is its own transaction.
    * @returns the report, or undefined when the session was unknown or already ended.
    */
-  async end(sid: string, reason: EndReason): Promise<SessionEndReport | undefined> {
+  async end(sid: string, reason: EndReason, uow?: UnitOfWork): Promise<SessionEndReport | undefined> {
     if (!isUuid(sid)) return undefined;
+    if (!uow) return inUnitOfWork(this.dataSource, (own) => this.end(sid, reason, own));
     sid = sid.toLowerCase();
     const now = this.clock.now();
-    let providerId = '';
-    const report = await this.dataSource.transaction(async (m) => {
-      const row = await claimOnce(m, BrokerSessionEntity, { endedAt: now, endReason: reason }, 'id = :sid AND ended_at IS NULL', { sid });
-      if (!row) return undefined;
-      providerId = row.providerId;
-      const ended: SessionEndReport = { sid, principalId: row.principalId, reason, endedAt: seconds(now), clients: await this.clientsOf(sid, m) };
-      for (const hook of this.inTransaction) await hook(ended, m);
-      return ended;
-    });
-    if (!report) return undefined;
-    const row = { principalId: report.principalId, providerId };
-    await this.audit.record({ type: 'session.ended', outcome: 'info', reason, principalId: row.principalId, providerId: row.providerId, details: { sid, clients: report.clients } });
-    for (const listener of this.listeners) {
-      await listener(report).catch((err: unknown) => this.log.error({ msg: 'session end listener failed', sid, err: loggableError(err) }));
-    }
+    const row = await claimOnce(uow.manager, BrokerSessionEntity, { endedAt: now, endReason: reason }, 'id = :sid AND ended_at IS NULL', { sid });
+    if (!row) return undefined;
+    const report: SessionEndReport = { sid, principalId: row.principalId, reason, endedAt: seconds(now), clients: await this.clientsOf(sid, uow.manager) };
+    for (const hook of this.inTransaction) await hook(report, uow.manager);
+    uow.afterCommit(() => this.announceEnd(report, row.providerId));
     return report;
+  }
+
+  /** After an end committed: the `session.ended` audit and the listeners. */
+  private async announceEnd(report: SessionEndReport, providerId: string): Promise<void> {
+    await this.audit.record({ type: 'session.ended', outcome: 'info', reason: report.reason, principalId: report.principalId, providerId, details: { sid: report.sid, clients: report.clients } });
+    for (const listener of this.listeners) {
+      await listener(report).catch((err: unknown) => this.log.error({ msg: 'session end listener failed', sid: report.sid, err: loggableError(err) }));
+    }
   }
 
   /** Ends every live session of a principal except `keep`. @returns the reports. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock, Random, sha256 } from '../common';
-import { ExpirySweeper } from '../database';
+import { ExpirySweeper, inUnitOfWork, type UnitOfWork } from '../database';
 import { decideReplay, isRefreshTokenShape, type FamilyLifetime } from './refresh.rules';
 import { RevocationFeed } from './revocation-feed.service';
 import { openSuccessor, sealSuccessor } from './successor-box';
@@ -46,6 +46,14 @@ export interface RefreshAttempt {
   graceSeconds: number;
   /** The access token that will be minted if the refresh succeeds: reserved in the family first, so a revoke that wins the race covers it. */
   access: { jti: string; exp: number };
+  /**
+   * Work that must commit together with the family's revocation when the attempt turns out to be
+   * theft (DESIGN.md §6, issue 8 item 4): the issuer ends the broker session here, through
+   * sessions/, in the same unit of work. If it throws, nothing of the theft is written (the
+   * family stays as it was, so the next replay is recognised again) and {@link RefreshTokens.refresh}
+   * rethrows.
+   */
+  onTheft?: (family: RefreshFamily, uow: UnitOfWork) => Promise<void>;
 }
 
 /** What a refresh attempt led to. */
@@ -54,7 +62,7 @@ export type RefreshResult =
   | { kind: 'rotated'; token: string; family: RefreshFamily; generation: number }
   /** A replay inside the grace window: the SAME successor as the first answer (B19). */
   | { kind: 'grace'; token: string; family: RefreshFamily; generation: number }
-  /** Reuse outside the window: the family is already revoked; the caller applies the client's reuse scope. */
+  /** Reuse outside the window: the family is revoked, together with the attempt's `onTheft` work, in one committed transaction. */
   | { kind: 'theft'; family: RefreshFamily }
   /** Unknown, malformed, expired, revoked, or another client's: nothing changed. */
   | { kind: 'invalid' };
@@ -136,7 +144,9 @@ export class RefreshTokens {
    * unexpired, this client's), then compare-and-set the presented token from `active` to
    * `rotated` and insert its child (generation + 1). If the token was no longer active, the
    * replay is decided by {@link decideReplay}: the same successor inside the grace window, or
-   * theft — the family is then revoked (with its access tokens) before this returns.
+   * theft — the family is then revoked (with its access tokens), together with `a.onTheft`'s
+   * work, in one transaction before this returns.
+   * @throws the database's error (or `onTheft`'s) when a transaction failed: nothing was written.
    */
   async refresh(a: RefreshAttempt): Promise<RefreshResult> {
     if (!isRefreshTokenShape(a.token)) return { kind: 'invalid' };
@@ -194,10 +204,27 @@ export class RefreshTokens {
     } catch (err) {
       if (!(err instanceof Replay)) throw err;
       if (err.kind === 'invalid' || !err.family) return { kind: 'invalid' };
-      await this.revokeFamily(err.family.id, 'refresh_reused');
+      await this.revokeForTheft(err.family, a.onTheft);
       return { kind: 'theft', family: err.family };
     }
     return outcome;
+  }
+
+  /**
+   * Theft (DESIGN.md §6 "Any other reuse is theft"): in ONE transaction, revokes the family (its
+   * tokens, and a `family` revocation event with its access tokens) and runs the caller's
+   * `onTheft` work (ending the broker session, which revokes every family bound to it and queues
+   * the back-channel logout). The deny set reads the stream after the commit. A failure anywhere
+   * rolls back all of it. The rotation transaction that detected the reuse has been rolled back
+   * by then (it wrote nothing), so a crash in between leaves the token rotated and the next
+   * replay is theft again.
+   */
+  private async revokeForTheft(family: RefreshFamily, onTheft: RefreshAttempt['onTheft']): Promise<void> {
+    await inUnitOfWork(this.dataSource, async (uow) => {
+      await this.revokeWhere(uow.manager, 'id = $1', [family.id], 'refresh_reused');
+      if (onTheft) await onTheft(family, uow);
+      uow.afterCommit(() => this.feed.catchUp());
+    });
   }
 
   /**

@@ -3,6 +3,7 @@ import { AuditSink } from '../../audit/audit.module';
 import { AuthorizationPort } from '../../authorization/authorization.module';
 import { BrokerError, Clock, ErrorCodes, Random } from '../../common';
 import type { ClientConfig } from '../../config';
+import type { UnitOfWork } from '../../database';
 import { PrincipalClaimsReader } from '../../linking/linking.module';
 import { UpstreamCheck, type LoginGrant } from '../../login/login.module';
 import { SessionService } from '../../sessions/sessions.module';
@@ -18,7 +19,7 @@ const MAX_TOKEN_LENGTH = 512;
  * theft. Order: the instance must be caught up with the revocation stream (else 503); the family
  * is rotated in one transaction (tokens/ RefreshTokens); a theft revokes the family and, per the
  * client's `refreshReuseScope`, ends the broker session through sessions/ (so back-channel logout
- * goes out); then the family's session must still be live (its idle timer is extended), the
+ * goes out) — both in one transaction; then the family's session must still be live (its idle timer is extended), the
  * authorization port is asked again for roles, and the tokens are minted.
  *
  * Every refusal is `token.refresh_invalid` (`invalid_grant`), worded like an unknown token; the
@@ -51,14 +52,15 @@ export class RefreshTokenGrant implements GrantHandler {
     const grace = Math.min(Math.max(client.refreshTokenGraceSeconds ?? GRACE_SECONDS.default, GRACE_SECONDS.min), GRACE_SECONDS.max);
     let result;
     try {
-      result = await this.refreshTokens.refresh({ token: presented, clientId: client.id, graceSeconds: grace, access: { jti, exp } });
+      result = await this.refreshTokens.refresh({ token: presented, clientId: client.id, graceSeconds: grace, access: { jti, exp }, onTheft: (family, uow) => this.endSessionForTheft(client, family, uow) });
     } catch (cause) {
-      // The rotation is one transaction: a failed database left nothing half-rotated.
+      // The rotation is one transaction, and so is a theft's revocation with its session's end:
+      // a failed database (or a failed session end) left nothing half-written.
       throw new BrokerError('revocation.store_unavailable', 'refresh failed in the database', { cause });
     }
     if (result.kind === 'invalid') return this.refuse(client, 'unknown');
     if (result.kind === 'theft') {
-      await this.onTheft(client, result.family);
+      await this.auditTheft(client, result.family);
       return this.refuse(client, 'reused', result.family);
     }
     const family = result.family;
@@ -140,12 +142,18 @@ export class RefreshTokenGrant implements GrantHandler {
   }
 
   /**
-   * Theft (DESIGN.md §6 "Any other reuse is theft"): the family is already revoked by
-   * RefreshTokens; with `refreshReuseScope: session` (default) the broker session ends too —
-   * through sessions/, whose ending transaction revokes every family bound to it and queues the
-   * back-channel logout. With `family`, nothing else is touched (shared/bugs B18).
+   * Theft (DESIGN.md §6 "Any other reuse is theft", issue 8 item 4), inside the transaction in
+   * which RefreshTokens revokes the family: with `refreshReuseScope: session` (default) the broker
+   * session ends too — through sessions/, whose ending revokes every family bound to it and
+   * queues the back-channel logout in the same transaction. With `family`, nothing else is
+   * touched (shared/bugs B18).
    */
-  private async onTheft(client: ClientConfig, family: RefreshFamily): Promise<void> {
+  private async endSessionForTheft(client: ClientConfig, family: RefreshFamily, uow: UnitOfWork): Promise<void> {
+    if ((client.refreshReuseScope ?? 'session') === 'session' && family.sessionId !== undefined) await this.sessions.end(family.sessionId, 'theft', uow);
+  }
+
+  /** After the theft committed: `token.refresh_reused` (with the scope applied) and `token.revoked`. */
+  private async auditTheft(client: ClientConfig, family: RefreshFamily): Promise<void> {
     const scope = client.refreshReuseScope ?? 'session';
     await this.audit.record({
       type: 'token.refresh_reused',
@@ -155,7 +163,6 @@ export class RefreshTokenGrant implements GrantHandler {
       principalId: family.principalId,
       details: { family: family.id, scope, ...(family.sessionId ? { sid: family.sessionId } : {}) },
     });
-    if (scope === 'session' && family.sessionId !== undefined) await this.sessions.end(family.sessionId, 'theft');
     await this.audit.record({ type: 'token.revoked', outcome: 'info', reason: 'token.refresh_reused', clientId: client.id, principalId: family.principalId, details: { family: family.id } });
   }
 
