@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
-import { BrokerError, ErrorCodes } from '../common';
+import { BrokerError, Clock, ErrorCodes } from '../common';
 import type { ClientConfig } from '../config';
-import { RevocationFeed, TokenService, type RevocationEvent } from '../tokens/tokens.module';
+import { REVOCATION_LOOKBACK_SECONDS, RevocationFeed, TokenService, type RevocationEvent } from '../tokens/tokens.module';
 import { ClientRegistry, presentedCredentials } from './client-registry';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 import { caepSessionRevoked } from './caep.rules';
+import { settledCursor } from './revocation-cursor.rules';
 
 /** Events per page of `GET /revocations`. */
 const PAGE = 500;
@@ -15,7 +16,8 @@ const HEARTBEAT_MS = 15_000;
 /**
  * The revocation stream for resource servers (DESIGN.md §6 "Revocation"), for clients whose file
  * sets `revocationReceiver: true`, authenticated with HTTP Basic as at the token endpoint:
- * - `GET /revocations?since=<seq>`: JSON `{ events, next }`, oldest first;
+ * - `GET /revocations?since=<seq>`: JSON `{ events, next }`, oldest first; `next` never passes a
+ *   number that may still commit (revocation-cursor.rules.ts), so delivery is at least once;
  * - `GET /revocations/stream?since=<seq>` (or `Last-Event-ID`): the same as server-sent events;
  * - `POST /revocations/caep/poll`: the same events as CAEP `session-revoked` Security Event
  *   Tokens (RFC 8417) delivered by poll (RFC 8936 §2.4): `{ sets: { <jti>: <SET> }, moreAvailable }`.
@@ -28,6 +30,7 @@ export class RevocationsController {
     @Inject(ClientRegistry) private readonly clients: ClientRegistry,
     @Inject(RevocationFeed) private readonly feed: RevocationFeed,
     @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   /** @throws BrokerError `client.authentication_failed` (401), `revocation.receiver_unknown` (403), `request.invalid` for a bad `since`. */
@@ -37,14 +40,16 @@ export class RevocationsController {
     const from = parseSince(since);
     const events = await this.feed.since(from, PAGE);
     res.setHeader('Cache-Control', 'no-store');
-    return { events, next: events.length ? events[events.length - 1].seq : String(from) };
+    return { events, next: settledCursor(from, events, Math.floor(this.clock.now().getTime() / 1000), REVOCATION_LOOKBACK_SECONDS) };
   }
 
   /**
    * Server-sent events (HTML Living Standard §9.2): the backlog after `since` (or `Last-Event-ID`,
    * §9.2.4), then every event this instance applies, each as `id: <seq>`, `event: revocation`,
    * `data: <event JSON>`. The headers go out at once, so a receiver knows it is connected before
-   * the first event. Live events are sent as this instance applies them, including one that
+   * the first event. The backlog of a reconnect also holds the events at or below its
+   * `Last-Event-ID` created within the feed's look-back, so one that committed late is not lost
+   * between two connections (the receiver drops duplicates by `id`). Live events are sent as this instance applies them, including one that
    * committed out of sequence order (lower `seq` than one already sent: the feed's look-back
    * finds it) — a revocation is never dropped for arriving late; duplicates of the backlog are not
    * sent twice.
@@ -79,7 +84,8 @@ export class RevocationsController {
       clearInterval(heartbeat);
     });
     try {
-      for (const e of await this.feed.since(from, 10_000)) write(e);
+      // A reconnect also gets what committed late below its Last-Event-ID (within the look-back).
+      for (const e of await this.feed.since(from, 10_000, { recentToo: from > 0 })) write(e);
     } catch {
       // The database did not answer: end the stream; the receiver reconnects with Last-Event-ID.
       res.end();

@@ -19,7 +19,8 @@ export const REVOCATION_CHANNEL = 'tessera_revocations';
 /** Rows read per catch-up statement. */
 const BATCH = 2000;
 /** Seconds re-read behind the newest seen row on every poll: a transaction that took a lower sequence number may commit after a higher one. */
-const LOOKBACK_SECONDS = 30;
+export const REVOCATION_LOOKBACK_SECONDS = 30;
+const LOOKBACK_SECONDS = REVOCATION_LOOKBACK_SECONDS;
 
 /** What a token presents to the deny set. */
 export interface DenyQuery {
@@ -152,10 +153,16 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
 
   /**
    * Events after `since` (exclusive), oldest first, at most `limit` (for `GET /revocations`).
+   * With `recentToo`, also the events below `since` created within the look-back
+   * ({@link REVOCATION_LOOKBACK_SECONDS}): one that committed after the receiver saw a higher
+   * number (a reconnecting stream; duplicates are the receiver's to drop by `seq`).
    * Reads the database, so every instance serves the same feed.
    */
-  async since(since: number, limit = 500): Promise<RevocationEvent[]> {
-    const rows = (await this.dataSource.query(`SELECT * FROM revocations WHERE seq > $1 AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, this.clock.now(), limit])) as Row[];
+  async since(since: number, limit = 500, opts: { recentToo?: boolean } = {}): Promise<RevocationEvent[]> {
+    const now = this.clock.now();
+    const rows = (opts.recentToo
+      ? await this.dataSource.query(`SELECT * FROM revocations WHERE (seq > $1 OR (created_at > $4 AND seq <> $1)) AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit, new Date(now.getTime() - LOOKBACK_SECONDS * 1000)])
+      : await this.dataSource.query(`SELECT * FROM revocations WHERE seq > $1 AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit])) as Row[];
     return rows.map(toEvent);
   }
 

@@ -36,7 +36,7 @@ export class TokensModule {}
 export { KeyStore, KEY_STORE_SETTINGS, JWKS_MAX_AGE_SECONDS, PRE_PUBLICATION_SECONDS, RETIRED_PUBLICATION_SECONDS, SIGNING_ALGS, type SigningAlg, type KeyStoreSettings } from './key-store.service';
 export { TokenService, TOKEN_SETTINGS, BACKCHANNEL_LOGOUT_EVENT, type TokenSettings, type AccessTokenClaims, type LogoutTokenInput, type IdTokenHint } from './token.service';
 export { RefreshTokens, type RefreshFamily, type RefreshResult, type NewFamily, type RefreshTokenInfo } from './refresh-tokens.service';
-export { RevocationFeed, REVOCATION_CHANNEL, type DenyQuery } from './revocation-feed.service';
+export { RevocationFeed, REVOCATION_CHANNEL, REVOCATION_LOOKBACK_SECONDS, type DenyQuery } from './revocation-feed.service';
 export {
   RevocationPublisher,
   RevocationFeedStatus,
