@@ -15,6 +15,7 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { IntrospectController } from './introspect.controller';
 import { RevocationsController } from './revocations.controller';
+import { CaepDelivery } from './caep-delivery.service';
 import { RevokeController } from './revoke.controller';
 import { SessionRevocationBridge } from './session-revocation.bridge';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
@@ -41,6 +42,7 @@ export const ISSUER_ENTITIES = [AuthorizationCodeEntity];
     ClientCredentialsGrant,
     RefreshTokenGrant,
     SessionRevocationBridge,
+    CaepDelivery,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant] },
   ],
 })

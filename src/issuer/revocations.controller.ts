@@ -7,6 +7,7 @@ import { ClientRegistry, presentedCredentials } from './client-registry';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 import { caepSessionRevoked } from './caep.rules';
 import { settledCursor } from './revocation-cursor.rules';
+import { CaepDelivery, type SetError } from './caep-delivery.service';
 
 /** Events per page of `GET /revocations`. */
 const PAGE = 500;
@@ -21,7 +22,8 @@ const HEARTBEAT_MS = 15_000;
  * - `GET /revocations/stream?since=<seq>` (or `Last-Event-ID`): the same as server-sent events;
  * - `POST /revocations/caep/poll`: the same events as CAEP `session-revoked` Security Event
  *   Tokens (RFC 8417) delivered by poll (RFC 8936 §2.4): `{ sets: { <jti>: <SET> }, moreAvailable }`.
- *   The SET `jti` is the event's sequence number; acknowledging (`ack`) moves the receiver's cursor.
+ *   The SET `jti` is the event's sequence number; each receiver has delivery state (table
+ *   `caep_receivers`): acknowledged SETs are never sent again, unacknowledged ones are.
  */
 @Controller('revocations')
 @UseFilters(OAuthJsonErrorFilter)
@@ -31,6 +33,7 @@ export class RevocationsController {
     @Inject(RevocationFeed) private readonly feed: RevocationFeed,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(CaepDelivery) private readonly delivery: CaepDelivery,
   ) {}
 
   /** @throws BrokerError `client.authentication_failed` (401), `revocation.receiver_unknown` (403), `request.invalid` for a bad `since`. */
@@ -93,22 +96,32 @@ export class RevocationsController {
     sentDuringBacklog = undefined;
   }
 
-  /** RFC 8936 §2.4 poll: acknowledged SETs are not sent again; `maxEvents` bounds the answer. */
+  /**
+   * RFC 8936 §2.4 poll with per-receiver delivery state (caep-delivery.service.ts): `ack` and
+   * `setErrs` (§2.4.1) acknowledge SETs (only numbers of existing events that carried a SET count;
+   * others are ignored), then every SET above the receiver's settled cursor that is not
+   * acknowledged is returned, oldest first, at most `maxEvents` (default and ceiling 500; 0 =
+   * acknowledge only), with `moreAvailable` (§2.4.2). Unacknowledged SETs are returned again on
+   * the next poll. Always a short poll: `returnImmediately` is accepted and has no effect.
+   * `since` (Tessera extension) sets the starting cursor of a receiver that has no state yet.
+   * @throws BrokerError `client.authentication_failed` (401), `revocation.receiver_unknown` (403), `request.invalid` for a bad `since`.
+   */
   @Post('caep/poll')
   @HttpCode(200)
   async caepPoll(@Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined, @Res({ passthrough: true }) res: Response): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
     const client = this.receiver(authorization);
-    const acks = Array.isArray(body?.ack) ? (body.ack as unknown[]).filter((a): a is string => typeof a === 'string' && /^\d{1,18}$/.test(a)).map(Number) : [];
-    const max = typeof body?.maxEvents === 'number' && Number.isInteger(body.maxEvents) && body.maxEvents >= 0 ? Math.min(body.maxEvents, PAGE) : PAGE;
-    const cursor = Math.max(parseSince(typeof body?.since === 'string' ? body.since : undefined), ...acks, 0);
-    const events = (await this.feed.since(cursor, PAGE + 1)).filter((e) => e.kind === 'session' || e.kind === 'family');
+    const acks = Array.isArray(body?.ack) ? (body.ack as unknown[]).filter((a): a is string => typeof a === 'string' && SEQ.test(a)) : [];
+    const errors = parseSetErrs(body?.setErrs);
+    const maxEvents = typeof body?.maxEvents === 'number' && Number.isInteger(body.maxEvents) && body.maxEvents >= 0 ? Math.min(body.maxEvents, PAGE) : PAGE;
+    const since = body?.since === undefined ? undefined : parseSince(body.since);
+    const { events, moreAvailable } = await this.delivery.poll(client.id, { acks, errors, maxEvents, since });
     const sets: Record<string, string> = {};
-    for (const e of events.slice(0, max)) {
+    for (const e of events) {
       const set = caepSessionRevoked(e);
       if (set) sets[e.seq] = await this.tokens.mintSecurityEvent({ audience: client.id, jti: e.seq, iat: e.createdAt, ...set });
     }
     res.setHeader('Cache-Control', 'no-store');
-    return { sets, moreAvailable: events.length > max };
+    return { sets, moreAvailable };
   }
 
   private receiver(authorization: string | undefined): ClientConfig {
@@ -119,9 +132,29 @@ export class RevocationsController {
   }
 }
 
+/** A sequence number as sent: decimal digits. */
+const SEQ = /^\d{1,18}$/;
+
+/**
+ * RFC 8936 §2.4.1 `setErrs`: `{ <jti>: { err, description } }`. Entries whose key is not a
+ * sequence number or whose `err` is not a string are dropped; strings are cut to 64 (`err`) and
+ * 256 (`description`) characters for the audit trail.
+ */
+function parseSetErrs(raw: unknown): SetError[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  const out: SetError[] = [];
+  for (const [jti, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!SEQ.test(jti) || typeof v !== 'object' || v === null) continue;
+    const { err, description } = v as { err?: unknown; description?: unknown };
+    if (typeof err !== 'string') continue;
+    out.push({ jti, err: err.slice(0, 64), ...(typeof description === 'string' ? { description: description.slice(0, 256) } : {}) });
+  }
+  return out;
+}
+
 /** `since` as a non-negative sequence number; absent = 0. @throws BrokerError `request.invalid`. */
 function parseSince(raw: unknown): number {
   if (raw === undefined || raw === '') return 0;
-  if (typeof raw !== 'string' || !/^\d{1,18}$/.test(raw)) throw new BrokerError(ErrorCodes.requestInvalid, 'since must be a sequence number');
+  if (typeof raw !== 'string' || !SEQ.test(raw)) throw new BrokerError(ErrorCodes.requestInvalid, 'since must be a sequence number');
   return Number(raw);
 }

@@ -156,13 +156,25 @@ export class RevocationFeed implements RevocationPublisher, RevocationFeedStatus
    * With `recentToo`, also the events below `since` created within the look-back
    * ({@link REVOCATION_LOOKBACK_SECONDS}): one that committed after the receiver saw a higher
    * number (a reconnecting stream; duplicates are the receiver's to drop by `seq`).
-   * Reads the database, so every instance serves the same feed.
+   * Reads the database, so every instance serves the same feed; with `manager`, inside that
+   * transaction (the CAEP poll reads under its receiver's row lock).
    */
-  async since(since: number, limit = 500, opts: { recentToo?: boolean } = {}): Promise<RevocationEvent[]> {
+  async since(since: number, limit = 500, opts: { recentToo?: boolean; manager?: EntityManager } = {}): Promise<RevocationEvent[]> {
     const now = this.clock.now();
+    const db = opts.manager ?? this.dataSource;
     const rows = (opts.recentToo
-      ? await this.dataSource.query(`SELECT * FROM revocations WHERE (seq > $1 OR (created_at > $4 AND seq <> $1)) AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit, new Date(now.getTime() - LOOKBACK_SECONDS * 1000)])
-      : await this.dataSource.query(`SELECT * FROM revocations WHERE seq > $1 AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit])) as Row[];
+      ? await db.query(`SELECT * FROM revocations WHERE (seq > $1 OR (created_at > $4 AND seq <> $1)) AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit, new Date(now.getTime() - LOOKBACK_SECONDS * 1000)])
+      : await db.query(`SELECT * FROM revocations WHERE seq > $1 AND expires_at > $2 ORDER BY seq LIMIT $3`, [since, now, limit])) as Row[];
+    return rows.map(toEvent);
+  }
+
+  /**
+   * The unexpired events with the given sequence numbers (decimal strings), ascending; unknown or
+   * expired numbers are absent. With `manager`, read inside that transaction.
+   */
+  async bySeq(seqs: readonly string[], manager?: EntityManager): Promise<RevocationEvent[]> {
+    if (seqs.length === 0) return [];
+    const rows = (await (manager ?? this.dataSource).query(`SELECT * FROM revocations WHERE seq = ANY($1::bigint[]) AND expires_at > $2 ORDER BY seq`, [[...seqs], this.clock.now()])) as Row[];
     return rows.map(toEvent);
   }
 
