@@ -16,7 +16,7 @@ jest.setTimeout(120_000);
 
 const backends: Array<'pglite' | 'auto'> = process.env.DATABASE_URL ? ['pglite', 'auto'] : ['pglite'];
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
-const RECEIVERS = ['rs-a', 'rs-b', 'rs-c', 'rs-d', 'rs-e', 'rs-f', 'rs-g'];
+const RECEIVERS = ['rs-a', 'rs-b', 'rs-c', 'rs-d', 'rs-e', 'rs-f', 'rs-g', 'rs-h'];
 
 interface PollBody {
   ack?: string[];
@@ -166,6 +166,17 @@ describe.each(backends)('CAEP poll with per-receiver delivery state, RFC 8936 §
     expect(Object.keys((await poll('rs-g')).sets)).toEqual(seqs);
     await Promise.all([poll('rs-g', { ack: seqs.slice(0, 3) }), poll('rs-g', { ack: seqs.slice(3) })]);
     expect(await poll('rs-g')).toEqual({ sets: {}, moreAvailable: false });
+  });
+
+  it('docs/tokens.md (Tessera extension): `since` sets the starting cursor of a receiver without delivery state only; a malformed one is 400', async () => {
+    const old = await revokeSession(sid('h'));
+    const bad = await fetch(`${h.issuer}/revocations/caep/poll`, { method: 'POST', headers: { ...basic('rs-h'), 'content-type': 'application/json' }, body: JSON.stringify({ since: '-1' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('invalid_request');
+    expect((await poll('rs-h', { since: old })).sets).toEqual({});
+    const next = await revokeSession(sid('h'));
+    // Once the receiver has state, `since` no longer moves it.
+    expect(Object.keys((await poll('rs-h', { since: '0' })).sets)).toEqual([next]);
   });
 
   if (database === 'auto') {
