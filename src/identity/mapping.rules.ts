@@ -4,7 +4,8 @@
  * per login ({@link runMapping}) into an {@link IdentityDraft}. Pure.
  */
 import { BrokerError } from '../common';
-import { celAssertion, compileExpression, compileList, evaluate, evaluateList, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
+import { fastInput } from './cel-compile.rules';
+import { celAssertion, compileExpression, compileList, evaluate, evaluateFast, evaluateList, type CelAssertion, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
 import { normalizeEmail } from './email.rules';
 import { CANONICAL_FIELDS, PRESETS, PRESET_NAMES, type CanonicalField, type PresetName } from './presets';
 import type { Assurance, IdentityDraft, MappingTrace, UpstreamAssertion } from './types';
@@ -32,6 +33,8 @@ export interface CompiledMapping {
    * any element is a CEL error, the expressions are evaluated one by one instead (same results).
    */
   readonly all?: CompiledList;
+  /** Some expression has compiled closures (cel-compile.rules.ts): evaluate with them first. */
+  readonly anyFast?: boolean;
 }
 
 /** The mapping part of a provider file, as written. */
@@ -95,7 +98,8 @@ export function compileMapping(spec: MappingSpec, defaultPreset: PresetName): { 
   if (problems.length > 0) return { problems };
   const compiledFields = fields as Record<CanonicalField, CompiledExpression>;
   const all = compileList([...FIELD_ORDER.map((f) => compiledFields[f].source), ...attributes.map((a) => a.expr.source), ...(condition ? [condition.source] : [])]);
-  return { mapping: { preset: presetName, overridden, fields: compiledFields, attributes, condition, ...(all ? { all } : {}) }, problems };
+  const anyFast = [...Object.values(compiledFields), ...attributes.map((a) => a.expr), ...(condition ? [condition] : [])].some((e) => e.fast);
+  return { mapping: { preset: presetName, overridden, fields: compiledFields, attributes, condition, ...(all ? { all } : {}), anyFast }, problems };
 }
 
 function compileAt(source: string, field: string, problems: MappingProblem[]): CompiledExpression | undefined {
@@ -157,10 +161,7 @@ export function presetMapping(preset: PresetName): CompiledMapping {
  * @throws BrokerError `mapping.cardinality`, `mapping.expression_failed`, `mapping.condition_failed`.
  */
 export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
-  const input = celAssertion(assertion);
-  const all = mapping.all ? evaluateList(mapping.all, input) : undefined;
-  // The value of expression `at` in the order of `mapping.all` (one list evaluation), else alone.
-  const result = (at: number, expr: CompiledExpression): EvalResult => (all ? { kind: 'value', value: all[at] } : evaluate(expr, input));
+  const result = resultsOf(assertion, mapping);
   const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
     const r = valuesOf(result(at, expr), name);
     if (r.kind === 'absent') {
@@ -210,6 +211,22 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
     },
     assurance,
   };
+}
+
+/**
+ * How each expression is evaluated: on a well-formed assertion, by its compiled closures where
+ * it has them (the CEL input is built only if some expression falls back to the library);
+ * otherwise as one planned list (`mapping.all`) over the CEL input, and one by one if any
+ * element is an error. Every way gives the same results (test/unit/identity/cel-*.test.ts).
+ */
+function resultsOf(assertion: UpstreamAssertion, mapping: CompiledMapping): (at: number, expr: CompiledExpression) => EvalResult {
+  let input: CelAssertion | undefined;
+  const cel = (): CelAssertion => (input ??= celAssertion(assertion));
+  const fast = mapping.anyFast ? fastInput(assertion) : undefined;
+  if (fast) return (_at, expr) => evaluateFast(expr, fast, cel);
+  const all = mapping.all ? evaluateList(mapping.all, cel()) : undefined;
+  // The value of expression `at` in the order of `mapping.all` (one list evaluation), else alone.
+  return (at, expr) => (all ? { kind: 'value', value: all[at] } : evaluate(expr, cel()));
 }
 
 function checkCondition(r: EvalResult, trace?: MappingTrace): void {
