@@ -143,6 +143,7 @@ export function fastInput(a: UpstreamAssertion): FastInput | undefined {
 function toPlain(v: Value): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v)) {
+    if (v.every(isString)) return v.slice();
     const out: unknown[] = [];
     for (const x of v as Value[]) {
       const p = toPlain(x);
@@ -324,8 +325,8 @@ const UNARY: Readonly<Record<string, Fn1>> = {
     if (Array.isArray(x)) return BigInt(x.length);
     return x instanceof MapView ? BigInt(x.keys().length) : FALLBACK;
   },
-  lowerAscii: (x) => (typeof x === 'string' ? x.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : FALLBACK),
-  upperAscii: (x) => (typeof x === 'string' ? x.replace(/[a-z]+/g, (m) => m.toUpperCase()) : FALLBACK),
+  lowerAscii: (x) => (typeof x !== 'string' ? FALLBACK : /[A-Z]/.test(x) ? x.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : x),
+  upperAscii: (x) => (typeof x !== 'string' ? FALLBACK : /[a-z]/.test(x) ? x.replace(/[a-z]+/g, (m) => m.toUpperCase()) : x),
 };
 /** Which functions are methods (`x.f()`), which global (`f(x)`); size is both. */
 const METHODS = new Set(['size', 'lowerAscii', 'upperAscii', 'startsWith', 'endsWith', 'contains']);

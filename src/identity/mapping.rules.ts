@@ -52,6 +52,7 @@ export interface MappingProblem {
 }
 
 const FIELD_ORDER = Object.keys(CANONICAL_FIELDS) as CanonicalField[];
+const FIELD_INDEX = Object.fromEntries(FIELD_ORDER.map((f, i) => [f, i])) as Record<CanonicalField, number>;
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /**
@@ -163,12 +164,11 @@ export function presetMapping(preset: PresetName): CompiledMapping {
 export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
   const result = resultsOf(assertion, mapping);
   const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
-    const r = valuesOf(result(at, expr), name);
-    if (r.kind === 'absent') {
+    const values = valuesOf(result(at, expr), name);
+    if (values === undefined) {
       trace?.steps.push({ field: name, outcome: 'absent' });
       return undefined;
     }
-    const values = r.values;
     if (cardinality === 'multi') {
       trace?.steps.push({ field: name, outcome: 'mapped', count: values.length });
       return values;
@@ -182,14 +182,14 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   };
   const f = mapping.fields;
   const text = (name: CanonicalField): string | undefined => {
-    const v = field(name, f[name], 'single', FIELD_ORDER.indexOf(name));
+    const v = field(name, f[name], 'single', FIELD_INDEX[name]);
     return v === undefined ? undefined : String(v);
   };
   const rawEmail = text('email');
   const email = normalizeEmail(rawEmail);
   if (rawEmail !== undefined && email === undefined) trace?.steps.push({ field: 'email', outcome: 'dropped', reason: 'not a plain addr-spec' });
-  const verified = field('emailVerified', f.emailVerified, 'single', FIELD_ORDER.indexOf('emailVerified'));
-  const groups = ((field('groups', f.groups, 'multi', FIELD_ORDER.indexOf('groups')) as unknown[] | undefined) ?? []).map(String);
+  const verified = field('emailVerified', f.emailVerified, 'single', FIELD_INDEX.emailVerified);
+  const groups = ((field('groups', f.groups, 'multi', FIELD_INDEX.groups) as unknown[] | undefined) ?? []).map(String);
   const level = text('assurance');
   const assurance: Assurance = level === 'aal2' || level === 'aal3' ? level : 'aal1';
   const attributes: Record<string, unknown> = {};
@@ -235,16 +235,20 @@ function checkCondition(r: EvalResult, trace?: MappingTrace): void {
   if (!holds) throw new BrokerError('mapping.condition_failed', r.kind === 'error' ? `condition: ${r.reason}` : 'condition did not hold');
 }
 
-/** An evaluation result as a list of distinct non-empty scalar values. */
-function valuesOf(r: EvalResult, name: string): { kind: 'absent' } | { kind: 'values'; values: unknown[] } {
-  if (r.kind === 'absent') return r;
+/** An evaluation result as a list of distinct non-empty scalar values; undefined when absent. */
+function valuesOf(r: EvalResult, name: string): unknown[] | undefined {
+  if (r.kind === 'absent') return undefined;
   if (r.kind === 'error') throw new BrokerError('mapping.expression_failed', `${name}: ${r.reason}`);
-  const list = Array.isArray(r.value) ? r.value : [r.value];
+  const v = r.value;
+  if (!Array.isArray(v)) return scalar(v, name) ? [v] : [];
   const out: unknown[] = [];
-  for (const v of list) {
-    if (v === null || v === undefined || v === '') continue;
-    if (typeof v === 'object') throw new BrokerError('mapping.expression_failed', `${name}: a value is a list or map, not a scalar`);
-    if (!out.includes(v)) out.push(v);
-  }
-  return { kind: 'values', values: out };
+  for (const x of v) if (scalar(x, name) && !out.includes(x)) out.push(x);
+  return out;
+}
+
+/** Whether a value is kept (not null, undefined or ""); a list or map inside fails the field. */
+function scalar(v: unknown, name: string): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  if (typeof v === 'object') throw new BrokerError('mapping.expression_failed', `${name}: a value is a list or map, not a scalar`);
+  return true;
 }
