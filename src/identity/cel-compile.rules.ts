@@ -8,16 +8,12 @@
  * {@link FALLBACK} whenever a value is not of the type it expects or CEL would produce an error
  * (an absent attribute, an index out of range, a type mismatch); the caller then evaluates the
  * whole expression with @bufbuild/cel, so values, "absent" outcomes and error messages are the
- * library's own. test/unit/identity/cel-compile.test.ts compares the two on tables and on
+ * library's own. The values and views are in cel-values.rules.ts, comprehensions in
+ * cel-fold.rules.ts. test/unit/identity/cel-compile.test.ts compares the two on tables and on
  * fast-check expressions and assertions.
  */
-import type { parse } from '@bufbuild/cel';
-import type { UpstreamAssertion } from './types';
-
-type Expr = NonNullable<ReturnType<typeof parse>['expr']>;
-
-/** Returned by a compiled expression when @bufbuild/cel must evaluate it instead. */
-export const FALLBACK: unique symbol = Symbol('cel fallback');
+import { compileComprehension } from './cel-fold.rules';
+import { FALLBACK, isString, MapView, toPlain, type Expr, type FastInput, type Node, type Out, type Scope, type Value } from './cel-values.rules';
 
 /**
  * A compiled expression: the login's {@link FastInput} in, the result as `evaluate`
@@ -25,151 +21,6 @@ export const FALLBACK: unique symbol = Symbol('cel fallback');
  * numbers), or {@link FALLBACK}.
  */
 export type FastExpression = (input: FastInput) => unknown;
-
-/** A CEL map as the closures see it: the assertion, its attributes and its authn facts. */
-abstract class MapView {
-  /** The keys in the order @bufbuild/cel iterates the map `celAssertion` builds. */
-  abstract keys(): string[];
-  abstract has(key: string): boolean;
-  /** The value, undefined when the key is absent, FALLBACK when it is not a plain string (list). */
-  abstract get(key: string): Value | undefined | typeof FALLBACK;
-}
-
-/** A value inside a closure: CEL string, bool, int (bigint), null, list, map. */
-type Value = string | boolean | bigint | null | readonly Value[] | MapView;
-type Out = Value | typeof FALLBACK;
-/** A compiled node: the root view and the comprehension variables' slots in, a value out. */
-type Node = (root: RootView, env: Out[]) => Out;
-
-const isString = (x: unknown): x is string => typeof x === 'string';
-
-/** `assertion.attributes`: lists of the string values only, as `celAssertion` converts them. */
-class AttributesView extends MapView {
-  constructor(private readonly attrs: Readonly<Record<string, unknown>>) {
-    super();
-  }
-  keys(): string[] {
-    return Object.keys(this.attrs);
-  }
-  has(key: string): boolean {
-    return Object.hasOwn(this.attrs, key);
-  }
-  get(key: string): Value | undefined {
-    if (!Object.hasOwn(this.attrs, key)) return undefined;
-    const v = this.attrs[key];
-    return Array.isArray(v) ? (v.every(isString) ? (v as string[]) : v.filter(isString)) : [];
-  }
-}
-
-const AUTHN_KEYS = ['acr', 'amr', 'authTime', 'upstreamSessionId'] as const;
-
-/** `assertion.authn`: the facts that were sent; `authTime` as an RFC 3339 string. */
-class AuthnView extends MapView {
-  constructor(private readonly authn: UpstreamAssertion['authn']) {
-    super();
-  }
-  keys(): string[] {
-    return AUTHN_KEYS.filter((k) => this.authn[k] !== undefined);
-  }
-  has(key: string): boolean {
-    switch (key) {
-      case 'acr':
-      case 'amr':
-      case 'authTime':
-      case 'upstreamSessionId':
-        return this.authn[key] !== undefined;
-      default:
-        return false;
-    }
-  }
-  private amr?: readonly string[] | typeof FALLBACK;
-  get(key: string): Value | undefined | typeof FALLBACK {
-    if (!this.has(key)) return undefined;
-    const v: unknown = this.authn[key as (typeof AUTHN_KEYS)[number]];
-    if (key === 'amr') return (this.amr ??= Array.isArray(v) && v.every(isString) ? (v as string[]) : FALLBACK);
-    if (key === 'authTime') return v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString() : FALLBACK;
-    return isString(v) ? v : FALLBACK;
-  }
-}
-
-const ROOT_KEYS = ['providerId', 'issuer', 'subject', 'initiatedBy', 'attributes', 'authn'] as const;
-
-/** `assertion` itself, with its attribute and authn views: built once per login. */
-class RootView extends MapView {
-  readonly attributes: AttributesView;
-  readonly authn: AuthnView;
-  constructor(private readonly a: UpstreamAssertion) {
-    super();
-    this.attributes = new AttributesView(a.attributes);
-    this.authn = new AuthnView(a.authn);
-  }
-  keys(): string[] {
-    return this.a.subjectFormat === undefined ? [...ROOT_KEYS] : [...ROOT_KEYS, 'subjectFormat'];
-  }
-  has(key: string): boolean {
-    return (ROOT_KEYS as readonly string[]).includes(key) || (key === 'subjectFormat' && this.a.subjectFormat !== undefined);
-  }
-  get(key: string): Value | undefined | typeof FALLBACK {
-    if (key === 'attributes') return this.attributes;
-    if (key === 'authn') return this.authn;
-    if (!this.has(key)) return undefined;
-    const v: unknown = this.a[key as 'subject'];
-    return isString(v) ? v : FALLBACK;
-  }
-}
-
-/** What compiled expressions read: the assertion, wrapped once per login (no values copied). */
-export type FastInput = RootView;
-
-/**
- * The input of the compiled expressions for one login, or undefined when the assertion does
- * not have the shape `celAssertion` converts without throwing (attributes and authn objects,
- * amr a list or absent, authTime a valid Date or absent): such an assertion is left to the
- * library path, which then fails exactly as before.
- */
-export function fastInput(a: UpstreamAssertion): FastInput | undefined {
-  const { attributes, authn } = a as { attributes: unknown; authn: unknown };
-  if (typeof attributes !== 'object' || attributes === null || typeof authn !== 'object' || authn === null) return undefined;
-  const { amr, authTime } = a.authn as { amr?: unknown; authTime?: unknown };
-  if (amr !== undefined && !Array.isArray(amr)) return undefined;
-  if (authTime !== undefined && !(authTime instanceof Date && !Number.isNaN(authTime.getTime()))) return undefined;
-  return new RootView(a);
-}
-
-/**
- * A closure value as `evaluate` returns the library's: lists as arrays, maps as null-prototype
- * objects, ints as numbers; FALLBACK when a nested value is not a plain one.
- */
-function toPlain(v: Value): unknown {
-  if (typeof v !== 'object' || v === null) return typeof v === 'bigint' ? Number(v) : v;
-  if (Array.isArray(v)) {
-    if (v.every(isString)) return v.slice();
-    const out: unknown[] = [];
-    for (const x of v as Value[]) {
-      const p = toPlain(x);
-      if (p === FALLBACK) return FALLBACK;
-      out.push(p);
-    }
-    return out;
-  }
-  if (v instanceof MapView) {
-    const o: Record<string, unknown> = Object.create(null);
-    for (const k of v.keys()) {
-      const x = v.get(k);
-      const p = x === FALLBACK || x === undefined ? FALLBACK : toPlain(x);
-      if (p === FALLBACK) return FALLBACK;
-      o[k] = p;
-    }
-    return o;
-  }
-  return v;
-}
-
-/** Compile-time state: the variables in scope (name → slot) and the slots used so far. */
-interface Scope {
-  readonly vars: ReadonlyMap<string, number>;
-  readonly slots: { n: number };
-}
 
 /**
  * Compiles a parsed expression (the `expr` of @bufbuild/cel's `parse`) into a closure, or
@@ -322,7 +173,7 @@ function compileNode(e: Expr, scope: Scope): Node | undefined {
     case 'callExpr':
       return compileCall(k.value.function, k.value.target, k.value.args, scope);
     case 'comprehensionExpr':
-      return compileComprehension(k.value, scope);
+      return compileComprehension(k.value, scope, compileNode);
     default:
       return undefined;
   }
@@ -433,7 +284,8 @@ function compileCall(fn: string, target: Expr | undefined, rawArgs: readonly Exp
 
 /**
  * Faster forms of the same operations when the right operand is a literal: `x in [...]` over a
- * literal list of strings (a Set), `x[0]` (a number index), `m["k"]` (a string key).
+ * literal list of strings (a Set), `x == "s"` / `x != "s"` (and bools, ints), `x[0]` (a number
+ * index), `m["k"]` (a string key).
  */
 function specialized(fn: string, [x]: [Node, Node], rawArgs: readonly Expr[]): Node | undefined {
   const right = rawArgs.length === 2 ? constantOf(rawArgs[1]!) : undefined;
@@ -442,6 +294,13 @@ function specialized(fn: string, [x]: [Node, Node], rawArgs: readonly Expr[]): N
     return (r, env) => {
       const v = x(r, env);
       return typeof v === 'string' ? set.has(v) : FALLBACK;
+    };
+  }
+  if ((fn === '_==_' || fn === '_!=_') && (typeof right === 'string' || typeof right === 'boolean' || typeof right === 'bigint')) {
+    const eq = fn === '_==_';
+    return (r, env) => {
+      const v = x(r, env);
+      return typeof v === typeof right ? (v === right) === eq : FALLBACK;
     };
   }
   if (fn === '_[_]' && typeof right === 'bigint') {
@@ -485,115 +344,4 @@ function logical(args: Node[], or: boolean): Node {
     }
     return undecided ? FALLBACK : !or;
   };
-}
-
-type Comprehension = Extract<Expr['exprKind'], { case: 'comprehensionExpr' }>['value'];
-
-/** A CEL comprehension (the expansion of a macro) over a list or a map's keys, as EvalFold runs it. */
-function compileComprehension(c: Comprehension, scope: Scope): Node | undefined {
-  if (c.iterVar2 !== '' || !c.iterRange || !c.accuInit || !c.loopCondition || !c.loopStep || !c.result) return undefined;
-  if (c.iterVar === 'assertion' || c.accuVar === 'assertion' || c.iterVar === c.accuVar) return undefined;
-  const range = compileNode(c.iterRange, scope);
-  const init = compileNode(c.accuInit, scope);
-  const accuSlot = scope.slots.n++;
-  const iterSlot = scope.slots.n++;
-  const withAccu = new Map(scope.vars).set(c.accuVar, accuSlot);
-  const inner: Scope = { vars: new Map(withAccu).set(c.iterVar, iterSlot), slots: scope.slots };
-  const cond = compileNode(c.loopCondition, inner);
-  const step = compileNode(c.loopStep, inner);
-  const result = compileNode(c.result, { vars: withAccu, slots: scope.slots });
-  if (!range || !init || !cond || !step || !result) return undefined;
-  const appending = appendingFold(c, inner);
-  if (appending) {
-    const [guard, element] = appending;
-    return (r, env) => {
-      const items = range(r, env);
-      const list = Array.isArray(items) ? (items as Value[]) : items instanceof MapView ? items.keys() : undefined;
-      if (!list) return FALLBACK;
-      const out: Value[] = [];
-      for (const item of list) {
-        env[iterSlot] = item;
-        const keep = guard ? guard(r, env) : true;
-        if (keep === false) continue;
-        if (keep !== true) return FALLBACK;
-        const v = element(r, env);
-        if (v === FALLBACK) return FALLBACK;
-        out.push(v);
-      }
-      return out;
-    };
-  }
-  return (r, env) => {
-    const accu = init(r, env);
-    if (accu === FALLBACK) return FALLBACK;
-    const items = range(r, env);
-    const list = Array.isArray(items) ? (items as Value[]) : items instanceof MapView ? items.keys() : undefined;
-    if (!list) return FALLBACK;
-    env[accuSlot] = accu;
-    for (const item of list) {
-      env[iterSlot] = item;
-      const go = cond(r, env);
-      if (go === FALLBACK) return FALLBACK;
-      if (go !== true) break;
-      env[accuSlot] = step(r, env);
-    }
-    return result(r, env);
-  };
-}
-
-/**
- * The `map` and `filter` macros: accumulator `[]`, condition `true`, step `@r + [E]` or
- * `G ? @r + [E] : @r`, result `@r`, with G and E not reading the accumulator. Then the fold can
- * push onto one fresh array (the library copies the list at each step; the values are the same,
- * and once a step is an error every later step and the result are that error, so FALLBACK).
- * @returns the guard (undefined for `map`) and the element, compiled in the loop's scope.
- */
-function appendingFold(c: Comprehension, inner: Scope): [Node | undefined, Node] | undefined {
-  const init = c.accuInit?.exprKind;
-  const cond = c.loopCondition?.exprKind;
-  if (init?.case !== 'listExpr' || init.value.elements.length > 0 || cond?.case !== 'constExpr' || cond.value.constantKind.value !== true) return undefined;
-  if (!isIdent(c.result, c.accuVar) || !c.loopStep) return undefined;
-  const append = (e: Expr | undefined): Expr | undefined => {
-    const k = e?.exprKind;
-    if (k?.case !== 'callExpr' || k.value.function !== '_+_' || k.value.target || k.value.args.length !== 2 || !isIdent(k.value.args[0], c.accuVar)) return undefined;
-    const l = k.value.args[1]!.exprKind;
-    return l.case === 'listExpr' && l.value.elements.length === 1 && l.value.optionalIndices.length === 0 ? l.value.elements[0] : undefined;
-  };
-  const step = c.loopStep.exprKind;
-  let guardExpr: Expr | undefined;
-  let elementExpr = append(c.loopStep);
-  if (!elementExpr && step.case === 'callExpr' && step.value.function === '_?_:_' && step.value.args.length === 3 && isIdent(step.value.args[2], c.accuVar)) {
-    guardExpr = step.value.args[0];
-    elementExpr = append(step.value.args[1]);
-  }
-  if (!elementExpr || reads(elementExpr, c.accuVar) || (guardExpr && reads(guardExpr, c.accuVar))) return undefined;
-  const element = compileNode(elementExpr, inner);
-  const guard = guardExpr ? compileNode(guardExpr, inner) : undefined;
-  return element && (!guardExpr || guard) ? [guard, element] : undefined;
-}
-
-function isIdent(e: Expr | undefined, name: string): boolean {
-  return e?.exprKind.case === 'identExpr' && e.exprKind.value.name === name;
-}
-
-/** Whether a name appears anywhere in the tree (as an identifier or a comprehension variable). */
-function reads(e: Expr | undefined, name: string): boolean {
-  if (!e) return false;
-  const k = e.exprKind;
-  switch (k.case) {
-    case 'identExpr':
-      return k.value.name === name;
-    case 'selectExpr':
-      return reads(k.value.operand, name);
-    case 'callExpr':
-      return reads(k.value.target, name) || k.value.args.some((x) => reads(x, name));
-    case 'listExpr':
-      return k.value.elements.some((x) => reads(x, name));
-    case 'comprehensionExpr': {
-      const c = k.value;
-      return c.accuVar === name || c.iterVar === name || [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result].some((x) => reads(x, name));
-    }
-    default:
-      return true; // maps and messages are not compiled anyway
-  }
 }

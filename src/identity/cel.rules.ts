@@ -10,7 +10,8 @@
  */
 import { celEnv, celList, celMap, isCelError, isCelList, isCelMap, parse, plan, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { compileFast, FALLBACK, type FastExpression, type FastInput } from './cel-compile.rules';
+import { compileFast, type FastExpression } from './cel-compile.rules';
+import { FALLBACK, type FastInput } from './cel-values.rules';
 import type { UpstreamAssertion } from './types';
 
 const ENV = celEnv({ funcs: strings });

@@ -4,7 +4,7 @@
  * per login ({@link runMapping}) into an {@link IdentityDraft}. Pure.
  */
 import { BrokerError } from '../common';
-import { fastInput } from './cel-compile.rules';
+import { fastInput } from './cel-values.rules';
 import { celAssertion, compileExpression, compileList, evaluate, evaluateFast, evaluateList, type CelAssertion, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
 import { normalizeEmail } from './email.rules';
 import { CANONICAL_FIELDS, PRESETS, PRESET_NAMES, type CanonicalField, type PresetName } from './presets';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { FALLBACK, fastInput } from '../../../src/identity/cel-compile.rules';
+import { FALLBACK, fastInput } from '../../../src/identity/cel-values.rules';
 import { celAssertion, compileExpression, evaluate, evaluateFast, type CompiledExpression } from '../../../src/identity/cel.rules';
 import { PRESETS, PRESET_NAMES } from '../../../src/identity/presets';
 import type { UpstreamAssertion } from '../../../src/identity/types';
