@@ -164,7 +164,14 @@ export function presetMapping(preset: PresetName): CompiledMapping {
 export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
   const result = resultsOf(assertion, mapping);
   const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
-    const values = valuesOf(result(at, expr), name);
+    const r = result(at, expr);
+    const one = cardinality === 'single' && r.kind === 'value' ? oneString(r.value) : undefined;
+    if (one !== undefined) {
+      // The common case (a string, or a list of one string), without building the value list.
+      trace?.steps.push({ field: name, outcome: 'mapped', count: 1 });
+      return one;
+    }
+    const values = valuesOf(r, name);
     if (values === undefined) {
       trace?.steps.push({ field: name, outcome: 'absent' });
       return undefined;
@@ -244,6 +251,12 @@ function valuesOf(r: EvalResult, name: string): unknown[] | undefined {
   const out: unknown[] = [];
   for (const x of v) if (scalar(x, name) && !out.includes(x)) out.push(x);
   return out;
+}
+
+/** A non-empty string, or a list of exactly one: that string (what valuesOf would keep); else undefined. */
+function oneString(v: unknown): string | undefined {
+  const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  return typeof x === 'string' && x !== '' ? x : undefined;
 }
 
 /** Whether a value is kept (not null, undefined or ""); a list or map inside fails the field. */
