@@ -13,7 +13,7 @@
  * fast-check expressions and assertions.
  */
 import { compileComprehension } from './cel-fold.rules';
-import { FALLBACK, isString, MapView, toPlain, type Expr, type FastInput, type Node, type Out, type Scope, type Value } from './cel-values.rules';
+import { allStrings, FALLBACK, isString, MapView, toPlain, type Expr, type FastInput, type Node, type Out, type Scope, type Value } from './cel-values.rules';
 
 /**
  * A compiled expression: the login's {@link FastInput} in, the result as `evaluate`
@@ -199,7 +199,7 @@ const BINARY: Readonly<Record<string, Fn2>> = {
     return o instanceof MapView && typeof i === 'string' ? (o.get(i) ?? FALLBACK) : FALLBACK;
   },
   '@in': (x, c) => {
-    if (Array.isArray(c)) return typeof x === 'string' && c.every(isString) ? c.includes(x) : FALLBACK;
+    if (Array.isArray(c)) return typeof x === 'string' && allStrings(c) ? c.includes(x) : FALLBACK;
     return c instanceof MapView && typeof x === 'string' ? c.has(x) : FALLBACK;
   },
   '_==_': (x, y) => (sameScalar(x, y) ? x === y : FALLBACK),

@@ -200,10 +200,11 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   const level = text('assurance');
   const assurance: Assurance = level === 'aal2' || level === 'aal3' ? level : 'aal1';
   const attributes: Record<string, unknown> = {};
-  mapping.attributes.forEach((a, i) => {
+  for (let i = 0; i < mapping.attributes.length; i++) {
+    const a = mapping.attributes[i]!;
     const v = field(`attributes.${a.name}`, a.expr, a.cardinality, FIELD_ORDER.length + i);
     if (v !== undefined) attributes[a.name] = a.cardinality === 'multi' ? (v as unknown[]).map(String) : String(v);
-  });
+  }
   if (mapping.condition) checkCondition(result(FIELD_ORDER.length + mapping.attributes.length, mapping.condition), trace);
   return {
     draft: {
