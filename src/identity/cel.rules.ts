@@ -10,6 +10,8 @@
  */
 import { celEnv, celList, celMap, isCelError, isCelList, isCelMap, parse, plan, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { compileFast, type FastExpression } from './cel-compile.rules';
+import { FALLBACK, type FastInput } from './cel-values.rules';
 import type { UpstreamAssertion } from './types';
 
 const ENV = celEnv({ funcs: strings });
@@ -17,10 +19,14 @@ const ENV = celEnv({ funcs: strings });
 const BUILTIN_CALLS = new Set(['_[_]', '_?_:_', '_&&_', '_||_', '@not_strictly_false', '!_', '@in']);
 const VARIABLE = 'assertion';
 
-/** A compiled expression: its source and the planned evaluator. */
+/**
+ * A compiled expression: its source, the planned evaluator, and when the expression stays in
+ * the compiled subset (cel-compile.rules.ts) the same expression as JavaScript closures.
+ */
 export interface CompiledExpression {
   readonly source: string;
   readonly run: (input: CelAssertion) => unknown;
+  readonly fast?: FastExpression;
 }
 
 /** Where and why an expression does not compile (1-based line and column of the source). */
@@ -62,7 +68,8 @@ export function compileExpression(source: string): { expr: CompiledExpression } 
   const problem = checkNames(parsed.expr, new Set([VARIABLE]), at);
   if (problem) return problem;
   const planned = plan(ENV, parsed);
-  return { expr: { source, run: (input) => planned(input as never) } };
+  const fast = compileFast(parsed.expr);
+  return { expr: { source, run: (input) => planned(input as never), ...(fast ? { fast } : {}) } };
 }
 
 /**
@@ -154,6 +161,19 @@ export function evaluate(expr: CompiledExpression, input: CelAssertion): EvalRes
     return /^(field not found|no such key)/.test(out.message) ? { kind: 'absent' } : { kind: 'error', reason: out.message };
   }
   return { kind: 'value', value: toJs(out as CelValue) };
+}
+
+/**
+ * Evaluates with the compiled closures when the expression has them and they decide, reading
+ * the assertion as it is (`fast`, from `fastInput`); else with @bufbuild/cel on `input()` (built on first need, once per
+ * login). The result is the one {@link evaluate} gives. Pure, never throws.
+ */
+export function evaluateFast(expr: CompiledExpression, fast: FastInput, input: () => CelAssertion): EvalResult {
+  if (expr.fast) {
+    const v = expr.fast(fast);
+    if (v !== FALLBACK) return { kind: 'value', value: v };
+  }
+  return evaluate(expr, input());
 }
 
 function toJs(v: CelValue): unknown {

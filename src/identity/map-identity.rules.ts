@@ -43,13 +43,30 @@ export function mapIdentity(assertion: UpstreamAssertion, settings: IdentitySett
   try {
     const subject = requireSubject(assertion);
     const { draft, assurance } = runMapping(assertion, mapping, trace);
-    const trusted = applyTrust({ ...draft, subject }, settings.trust);
+    // Field by field (not a spread): the same draft, without V8's slow object-copy path.
+    const trusted = applyTrust(
+      {
+        subject,
+        email: draft.email,
+        emailVerifiedClaim: draft.emailVerifiedClaim,
+        name: draft.name,
+        givenName: draft.givenName,
+        familyName: draft.familyName,
+        preferredUsername: draft.preferredUsername,
+        groups: draft.groups,
+        attributes: draft.attributes,
+      },
+      settings.trust,
+    );
     if (trace) {
       trace.emailVerified = trusted.emailVerified;
       trace.assurance = assurance;
     }
-    const visible = mapping.attributes.filter((a) => a.visibleToAuthorization && Object.hasOwn(trusted.attributes, a.name)).map((a) => a.name);
-    return {
+    const visible: string[] = [];
+    for (const a of mapping.attributes) if (a.visibleToAuthorization && Object.hasOwn(trusted.attributes, a.name)) visible.push(a.name);
+    // Built in place, keys in the documented order: object spreads here cost V8 more than the
+    // CEL mapping itself (issue 10 benchmark).
+    const identity: { -readonly [K in keyof CanonicalIdentity]: CanonicalIdentity[K] } = {
       providerId: assertion.providerId,
       issuer: assertion.issuer,
       subject: trusted.subject,
@@ -60,13 +77,19 @@ export function mapIdentity(assertion: UpstreamAssertion, settings: IdentitySett
       familyName: trusted.familyName,
       preferredUsername: trusted.preferredUsername,
       groups: namespaceGroups(assertion.providerId, trusted.groups),
-      attributes: { ...trusted.attributes },
-      ...(visible.length > 0 ? { authorizationAttributes: visible } : {}),
-      assurance,
-      authn: assertion.authn,
-    };
+      attributes: isEmpty(trusted.attributes) ? {} : { ...trusted.attributes },
+    } as CanonicalIdentity;
+    if (visible.length > 0) identity.authorizationAttributes = visible;
+    identity.assurance = assurance;
+    identity.authn = assertion.authn;
+    return identity;
   } catch (err) {
     if (trace && err instanceof BrokerError) trace.error = err.code;
     throw err;
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }

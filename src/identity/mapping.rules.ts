@@ -4,7 +4,8 @@
  * per login ({@link runMapping}) into an {@link IdentityDraft}. Pure.
  */
 import { BrokerError } from '../common';
-import { celAssertion, compileExpression, compileList, evaluate, evaluateList, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
+import { fastInput } from './cel-values.rules';
+import { celAssertion, compileExpression, compileList, evaluate, evaluateFast, evaluateList, type CelAssertion, type CompiledExpression, type CompiledList, type EvalResult } from './cel.rules';
 import { normalizeEmail } from './email.rules';
 import { CANONICAL_FIELDS, PRESETS, PRESET_NAMES, type CanonicalField, type PresetName } from './presets';
 import type { Assurance, IdentityDraft, MappingTrace, UpstreamAssertion } from './types';
@@ -32,6 +33,8 @@ export interface CompiledMapping {
    * any element is a CEL error, the expressions are evaluated one by one instead (same results).
    */
   readonly all?: CompiledList;
+  /** Some expression has compiled closures (cel-compile.rules.ts): evaluate with them first. */
+  readonly anyFast?: boolean;
 }
 
 /** The mapping part of a provider file, as written. */
@@ -49,6 +52,7 @@ export interface MappingProblem {
 }
 
 const FIELD_ORDER = Object.keys(CANONICAL_FIELDS) as CanonicalField[];
+const FIELD_INDEX = Object.fromEntries(FIELD_ORDER.map((f, i) => [f, i])) as Record<CanonicalField, number>;
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 /**
@@ -95,7 +99,8 @@ export function compileMapping(spec: MappingSpec, defaultPreset: PresetName): { 
   if (problems.length > 0) return { problems };
   const compiledFields = fields as Record<CanonicalField, CompiledExpression>;
   const all = compileList([...FIELD_ORDER.map((f) => compiledFields[f].source), ...attributes.map((a) => a.expr.source), ...(condition ? [condition.source] : [])]);
-  return { mapping: { preset: presetName, overridden, fields: compiledFields, attributes, condition, ...(all ? { all } : {}) }, problems };
+  const anyFast = [...Object.values(compiledFields), ...attributes.map((a) => a.expr), ...(condition ? [condition] : [])].some((e) => e.fast);
+  return { mapping: { preset: presetName, overridden, fields: compiledFields, attributes, condition, ...(all ? { all } : {}), anyFast }, problems };
 }
 
 function compileAt(source: string, field: string, problems: MappingProblem[]): CompiledExpression | undefined {
@@ -157,17 +162,20 @@ export function presetMapping(preset: PresetName): CompiledMapping {
  * @throws BrokerError `mapping.cardinality`, `mapping.expression_failed`, `mapping.condition_failed`.
  */
 export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
-  const input = celAssertion(assertion);
-  const all = mapping.all ? evaluateList(mapping.all, input) : undefined;
-  // The value of expression `at` in the order of `mapping.all` (one list evaluation), else alone.
-  const result = (at: number, expr: CompiledExpression): EvalResult => (all ? { kind: 'value', value: all[at] } : evaluate(expr, input));
+  const result = resultsOf(assertion, mapping);
   const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
-    const r = valuesOf(result(at, expr), name);
-    if (r.kind === 'absent') {
+    const r = result(at, expr);
+    const one = cardinality === 'single' && r.kind === 'value' ? oneString(r.value) : undefined;
+    if (one !== undefined) {
+      // The common case (a string, or a list of one string), without building the value list.
+      trace?.steps.push({ field: name, outcome: 'mapped', count: 1 });
+      return one;
+    }
+    const values = valuesOf(r, name);
+    if (values === undefined) {
       trace?.steps.push({ field: name, outcome: 'absent' });
       return undefined;
     }
-    const values = r.values;
     if (cardinality === 'multi') {
       trace?.steps.push({ field: name, outcome: 'mapped', count: values.length });
       return values;
@@ -181,21 +189,22 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   };
   const f = mapping.fields;
   const text = (name: CanonicalField): string | undefined => {
-    const v = field(name, f[name], 'single', FIELD_ORDER.indexOf(name));
+    const v = field(name, f[name], 'single', FIELD_INDEX[name]);
     return v === undefined ? undefined : String(v);
   };
   const rawEmail = text('email');
   const email = normalizeEmail(rawEmail);
   if (rawEmail !== undefined && email === undefined) trace?.steps.push({ field: 'email', outcome: 'dropped', reason: 'not a plain addr-spec' });
-  const verified = field('emailVerified', f.emailVerified, 'single', FIELD_ORDER.indexOf('emailVerified'));
-  const groups = ((field('groups', f.groups, 'multi', FIELD_ORDER.indexOf('groups')) as unknown[] | undefined) ?? []).map(String);
+  const verified = field('emailVerified', f.emailVerified, 'single', FIELD_INDEX.emailVerified);
+  const groups = ((field('groups', f.groups, 'multi', FIELD_INDEX.groups) as unknown[] | undefined) ?? []).map(String);
   const level = text('assurance');
   const assurance: Assurance = level === 'aal2' || level === 'aal3' ? level : 'aal1';
   const attributes: Record<string, unknown> = {};
-  mapping.attributes.forEach((a, i) => {
+  for (let i = 0; i < mapping.attributes.length; i++) {
+    const a = mapping.attributes[i]!;
     const v = field(`attributes.${a.name}`, a.expr, a.cardinality, FIELD_ORDER.length + i);
     if (v !== undefined) attributes[a.name] = a.cardinality === 'multi' ? (v as unknown[]).map(String) : String(v);
-  });
+  }
   if (mapping.condition) checkCondition(result(FIELD_ORDER.length + mapping.attributes.length, mapping.condition), trace);
   return {
     draft: {
@@ -212,22 +221,48 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   };
 }
 
+/**
+ * How each expression is evaluated: on a well-formed assertion, by its compiled closures where
+ * it has them (the CEL input is built only if some expression falls back to the library);
+ * otherwise as one planned list (`mapping.all`) over the CEL input, and one by one if any
+ * element is an error. Every way gives the same results (test/unit/identity/cel-*.test.ts).
+ */
+function resultsOf(assertion: UpstreamAssertion, mapping: CompiledMapping): (at: number, expr: CompiledExpression) => EvalResult {
+  let input: CelAssertion | undefined;
+  const cel = (): CelAssertion => (input ??= celAssertion(assertion));
+  const fast = mapping.anyFast ? fastInput(assertion) : undefined;
+  if (fast) return (_at, expr) => evaluateFast(expr, fast, cel);
+  const all = mapping.all ? evaluateList(mapping.all, cel()) : undefined;
+  // The value of expression `at` in the order of `mapping.all` (one list evaluation), else alone.
+  return (at, expr) => (all ? { kind: 'value', value: all[at] } : evaluate(expr, cel()));
+}
+
 function checkCondition(r: EvalResult, trace?: MappingTrace): void {
   const holds = r.kind === 'value' && r.value === true;
   if (trace) trace.condition = holds ? 'held' : r.kind === 'error' ? 'error' : 'failed';
   if (!holds) throw new BrokerError('mapping.condition_failed', r.kind === 'error' ? `condition: ${r.reason}` : 'condition did not hold');
 }
 
-/** An evaluation result as a list of distinct non-empty scalar values. */
-function valuesOf(r: EvalResult, name: string): { kind: 'absent' } | { kind: 'values'; values: unknown[] } {
-  if (r.kind === 'absent') return r;
+/** An evaluation result as a list of distinct non-empty scalar values; undefined when absent. */
+function valuesOf(r: EvalResult, name: string): unknown[] | undefined {
+  if (r.kind === 'absent') return undefined;
   if (r.kind === 'error') throw new BrokerError('mapping.expression_failed', `${name}: ${r.reason}`);
-  const list = Array.isArray(r.value) ? r.value : [r.value];
+  const v = r.value;
+  if (!Array.isArray(v)) return scalar(v, name) ? [v] : [];
   const out: unknown[] = [];
-  for (const v of list) {
-    if (v === null || v === undefined || v === '') continue;
-    if (typeof v === 'object') throw new BrokerError('mapping.expression_failed', `${name}: a value is a list or map, not a scalar`);
-    if (!out.includes(v)) out.push(v);
-  }
-  return { kind: 'values', values: out };
+  for (const x of v) if (scalar(x, name) && !out.includes(x)) out.push(x);
+  return out;
+}
+
+/** A non-empty string, or a list of exactly one: that string (what valuesOf would keep); else undefined. */
+function oneString(v: unknown): string | undefined {
+  const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  return typeof x === 'string' && x !== '' ? x : undefined;
+}
+
+/** Whether a value is kept (not null, undefined or ""); a list or map inside fails the field. */
+function scalar(v: unknown, name: string): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  if (typeof v === 'object') throw new BrokerError('mapping.expression_failed', `${name}: a value is a list or map, not a scalar`);
+  return true;
 }
