@@ -6,6 +6,7 @@ import type { OidcGraphSettings, OidcHardening } from '../types';
 import type { FieldProblems } from './problems';
 import { IsList } from './list';
 import { BOOLEAN, MAPPING, NOT_EMPTY, REQUIRED, STRING, oneOf, wholeSeconds } from './messages';
+import { parseHttpUrl } from './rules';
 
 /** ID token algorithms accepted by default (issue 12 item 2): asymmetric only. */
 export const DEFAULT_ID_TOKEN_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -131,14 +132,8 @@ function buildGraph(g: OidcGraphDto | undefined, allowInsecure: boolean, problem
 
 /** Why `value` cannot be the Graph base URL (an http(s) origin, nothing else), or undefined. Pure. */
 export function graphBaseUrlProblem(value: string, allowInsecure: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
-  if (url.protocol === 'http:' && !allowInsecure) return 'must use https (http only with allowInsecureRequests: true)';
+  const url = parseHttpUrl(value, allowInsecure);
+  if (typeof url === 'string') return url;
   if (url.username || url.password) return 'must not contain credentials';
   if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(value)) return 'must be an origin only, such as https://graph.microsoft.com (Tessera adds /v1.0/me/transitiveMemberOf)';
   return undefined;

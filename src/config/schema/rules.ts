@@ -19,10 +19,10 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * An http(s) URL as used for issuers (OIDC Discovery 1.0 §4.3 / RFC 8414 §2: no query, no
- * fragment). Plain http only when `allowHttp`.
+ * `value` as an absolute http(s) URL, or why it is not one (plain http only when `allowHttp`).
+ * Pure. @returns the URL, or the reason as a string.
  */
-export function checkIssuerUrl(value: string, allowHttp: boolean): string | undefined {
+export function parseHttpUrl(value: string, allowHttp: boolean): URL | string {
   let url: URL;
   try {
     url = new URL(value);
@@ -31,6 +31,17 @@ export function checkIssuerUrl(value: string, allowHttp: boolean): string | unde
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
   if (url.protocol === 'http:' && !allowHttp) return 'must use https (http only with allowInsecureRequests: true)';
+  return url;
+}
+
+/**
+ * An http(s) URL as used for issuers (OIDC Discovery 1.0 §4.3 / RFC 8414 §2: no query, no
+ * fragment). Plain http only when `allowHttp`.
+ */
+export function checkIssuerUrl(value: string, allowHttp: boolean): string | undefined {
+  const parsed = parseHttpUrl(value, allowHttp);
+  if (typeof parsed === 'string') return parsed;
+  const url = parsed;
   if (value.includes('?') || value.includes('#')) return 'must not contain a query or fragment';
   if (url.username || url.password) return 'must not contain credentials';
   if (/[*]|%2a/i.test(value)) return 'wildcards are not supported: the issuer is compared exactly (OIDC Discovery 1.0 §4.3)';
