@@ -11,12 +11,8 @@ const SCAN_PAGE = 1000;
 /** Rows of the feed read at most per poll; past it the poll answers `moreAvailable: true`. */
 const SCAN_LIMIT = 10_000;
 
-/** One receiver-reported SET error (RFC 8936 §2.4.1 `setErrs`, codes of RFC 8935 §2.4). */
-export interface SetError {
-  jti: string;
-  err: string;
-  description?: string;
-}
+import type { SetError } from './revocation-request.rules';
+export type { SetError };
 
 /** What a receiver sent in one poll (RFC 8936 §2.4.1), already shape-checked by the controller. */
 export interface CaepPollRequest {

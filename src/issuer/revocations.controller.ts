@@ -7,10 +7,13 @@ import { ClientRegistry, presentedCredentials } from './client-registry';
 import { OAuthJsonErrorFilter } from './oauth-json-error.filter';
 import { caepSessionRevoked } from './caep.rules';
 import { settledCursor } from './revocation-cursor.rules';
-import { CaepDelivery, type SetError } from './caep-delivery.service';
+import { CaepDelivery } from './caep-delivery.service';
+import { parseCaepPoll, parseSince } from './revocation-request.rules';
 
 /** Events per page of `GET /revocations`. */
 const PAGE = 500;
+/** Event streams one receiver may hold open on one instance; more are refused with 429. */
+export const MAX_STREAMS_PER_RECEIVER = 10;
 /** Seconds between SSE keep-alive comments. */
 const HEARTBEAT_MS = 15_000;
 
@@ -28,6 +31,9 @@ const HEARTBEAT_MS = 15_000;
 @Controller('revocations')
 @UseFilters(OAuthJsonErrorFilter)
 export class RevocationsController {
+  /** Open event streams per receiver on this instance ({@link MAX_STREAMS_PER_RECEIVER}). */
+  private readonly openStreams = new Map<string, number>();
+
   constructor(
     @Inject(ClientRegistry) private readonly clients: ClientRegistry,
     @Inject(RevocationFeed) private readonly feed: RevocationFeed,
@@ -64,8 +70,20 @@ export class RevocationsController {
     @Query('since') since: unknown,
     @Res() res: Response,
   ): Promise<void> {
-    this.receiver(authorization);
-    const from = parseSince(lastEventId ?? since);
+    const client = this.receiver(authorization);
+    const fromQuery = parseSince(since);
+    const from = lastEventId !== undefined ? parseSince(lastEventId, 'Last-Event-ID') : fromQuery;
+    const open = this.openStreams.get(client.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_RECEIVER) {
+      res.setHeader('Retry-After', '5');
+      throw new BrokerError('limits.rate_limited', `${open} event streams of ${client.id} already open on this instance`);
+    }
+    this.openStreams.set(client.id, open + 1);
+    res.once('close', () => {
+      const n = (this.openStreams.get(client.id) ?? 1) - 1;
+      if (n > 0) this.openStreams.set(client.id, n);
+      else this.openStreams.delete(client.id);
+    });
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     // Seqs sent while the backlog is read (live events may overlap it); cleared afterwards, since
@@ -110,11 +128,8 @@ export class RevocationsController {
   @HttpCode(200)
   async caepPoll(@Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined, @Res({ passthrough: true }) res: Response): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
     const client = this.receiver(authorization);
-    const acks = Array.isArray(body?.ack) ? (body.ack as unknown[]).filter((a): a is string => typeof a === 'string' && SEQ.test(a)) : [];
-    const errors = parseSetErrs(body?.setErrs);
-    const maxEvents = typeof body?.maxEvents === 'number' && Number.isInteger(body.maxEvents) && body.maxEvents >= 0 ? Math.min(body.maxEvents, PAGE) : PAGE;
-    const since = body?.since === undefined ? undefined : parseSince(body.since);
-    const { events, moreAvailable } = await this.delivery.poll(client.id, { acks, errors, maxEvents, since });
+    const { acks, errors, maxEvents, since } = parseCaepPoll(body);
+    const { events, moreAvailable } = await this.delivery.poll(client.id, { acks, errors, maxEvents: Math.min(maxEvents ?? PAGE, PAGE), since });
     const sets: Record<string, string> = {};
     for (const e of events) {
       const set = caepSessionRevoked(e);
@@ -132,29 +147,3 @@ export class RevocationsController {
   }
 }
 
-/** A sequence number as sent: decimal digits. */
-const SEQ = /^\d{1,18}$/;
-
-/**
- * RFC 8936 §2.4.1 `setErrs`: `{ <jti>: { err, description } }`. Entries whose key is not a
- * sequence number or whose `err` is not a string are dropped; strings are cut to 64 (`err`) and
- * 256 (`description`) characters for the audit trail.
- */
-function parseSetErrs(raw: unknown): SetError[] {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
-  const out: SetError[] = [];
-  for (const [jti, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!SEQ.test(jti) || typeof v !== 'object' || v === null) continue;
-    const { err, description } = v as { err?: unknown; description?: unknown };
-    if (typeof err !== 'string') continue;
-    out.push({ jti, err: err.slice(0, 64), ...(typeof description === 'string' ? { description: description.slice(0, 256) } : {}) });
-  }
-  return out;
-}
-
-/** `since` as a non-negative sequence number; absent = 0. @throws BrokerError `request.invalid`. */
-function parseSince(raw: unknown): number {
-  if (raw === undefined || raw === '') return 0;
-  if (typeof raw !== 'string' || !SEQ.test(raw)) throw new BrokerError(ErrorCodes.requestInvalid, 'since must be a sequence number');
-  return Number(raw);
-}

@@ -19,7 +19,8 @@ export interface LimitsSettings {
 
 /**
  * Paths the limits apply to: authorization, token, introspection and revocation endpoints, the
+ * revocation feed for resource servers (`/revocations…`: it checks client secrets too), the
  * AuthZEN API and the admin API. Patterns, not controllers, so endpoints other modules add under
  * these paths are covered without code in those modules.
  */
-export const LIMITED_PATHS = /^\/(oauth2\/(authorize|token|introspect|revoke)|access\/v1\/|admin(\/|$))/i;
+export const LIMITED_PATHS = /^\/(oauth2\/(authorize|token|introspect|revoke)|revocations(\/|$)|access\/v1\/|admin(\/|$))/i;
