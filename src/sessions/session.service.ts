@@ -135,9 +135,18 @@ export class SessionService {
 
   /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
   async isLive(sid: string): Promise<boolean> {
-    if (!isUuid(sid)) return false;
+    return (await this.live(sid)) !== undefined;
+  }
+
+  /**
+   * The session `sid` when it is live, in one read (the token endpoint checks liveness and bounds
+   * a refresh family by the session's absolute expiry from the same row; issue 13 item 7).
+   * @returns the session without its clients, or undefined when unknown, ended or expired.
+   */
+  async live(sid: string): Promise<BrokerSession | undefined> {
+    if (!isUuid(sid)) return undefined;
     const row = await this.repo().findOneBy({ id: sid });
-    return row !== null && sessionStatus(row, this.clock.now()) === 'live';
+    return row !== null && sessionStatus(row, this.clock.now()) === 'live' ? view(row) : undefined;
   }
 
   /**
