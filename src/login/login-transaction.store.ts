@@ -42,15 +42,29 @@ export class LoginTransactionStore {
 
   /** Inserts a new transaction in state `started`. */
   async open(login: OpenLogin): Promise<void> {
+    await this.insert(login, 'started', null);
+  }
+
+  /**
+   * Inserts a new transaction already gone upstream — `started → upstream` in the one INSERT
+   * (issue 13 item 7), for a login whose provider was known at authorize: the same row as
+   * {@link open} followed by {@link toUpstream}, without a second statement.
+   */
+  async openUpstream(login: OpenLogin, providerId: string, protocol: string, upstream: JsonValue): Promise<void> {
+    if (!canTransition('started', 'upstream')) throw new Error('login transition started → upstream is not allowed');
+    await this.insert(login, 'upstream', { providerId, protocol, upstream: upstream as Record<string, any> });
+  }
+
+  private async insert(login: OpenLogin, state: 'started' | 'upstream', to: { providerId: string; protocol: string; upstream: Record<string, any> } | null): Promise<void> {
     await this.repo().insert({
       id: login.id,
-      state: 'started',
+      state,
       browserBindingHash: login.bindingHash,
       clientId: login.request.clientId,
       clientRequest: { ...login.request } as Record<string, any>,
-      providerId: null,
-      protocol: null,
-      upstream: {},
+      providerId: to?.providerId ?? null,
+      protocol: to?.protocol ?? null,
+      upstream: to?.upstream ?? {},
       parkedAnswer: null,
       parkedHash: null,
       outcome: null,
