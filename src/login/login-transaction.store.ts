@@ -175,6 +175,30 @@ export class LoginTransactionStore {
     );
   }
 
+  /**
+   * {@link finish} without first reading the transaction to learn its binding cookie's name
+   * (issue 13 item 7): the browser's binding cookies are all offered, each with the transaction id
+   * prefix its name carries, so the row matches only through the cookie named after it — the same
+   * condition as {@link finish} with that cookie.
+   * @returns the transaction, or undefined when nothing matched (the caller then tells why).
+   */
+  async finishAny(resumeHash: string, bindings: ReadonlyArray<{ idPrefix: string; bindingHash: string }>): Promise<LoginTransactionEntity | undefined> {
+    if (bindings.length === 0) return undefined;
+    const pairs = bindings.map((_, i) => `(left(id, 16) = :p${i} AND browser_binding_hash = :h${i})`).join(' OR ');
+    const params: Record<string, unknown> = { resumeHash, now: this.clock.now() };
+    bindings.forEach((b, i) => {
+      params[`p${i}`] = b.idPrefix;
+      params[`h${i}`] = b.bindingHash;
+    });
+    return claimOnce(
+      this.dataSource,
+      LoginTransactionEntity,
+      { finishedAt: this.clock.now() },
+      `resume_hash = :resumeHash AND (${pairs}) AND state IN ('done', 'failed') AND finished_at IS NULL AND expires_at > :now`,
+      params,
+    );
+  }
+
   /** Reads a transaction by id, parked token or resume token (for telling failures apart). */
   async find(by: { id: string } | { parkedHash: string } | { resumeHash: string }): Promise<LoginTransactionEntity | undefined> {
     return (await this.repo().findOneBy(by)) ?? undefined;

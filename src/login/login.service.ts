@@ -5,7 +5,7 @@ import { decideReuse, type BrokerSession } from '../sessions/sessions.module';
 import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, isErrorCode, oauthErrorFor, oauthErrorForStored, sha256 } from '../common';
 import type { ProviderConfig } from '../config';
 import { ConnectorRegistry } from '../connectors/connectors.module';
-import { newBinding, readBinding, type CookieReader, type LoginBinding } from './browser-binding';
+import { bindingCandidates, newBinding, readBinding, type CookieReader, type LoginBinding } from './browser-binding';
 import { decideEntry } from './login-state.rules';
 import { LoginTransactionStore, type OpenLogin } from './login-transaction.store';
 import type { LoginTransactionEntity } from './login-transaction.entity';
@@ -108,6 +108,11 @@ export class LoginService {
    */
   async finish(resume: string, cookies: CookieReader): Promise<FinishedLogin> {
     const resumeHash = sha256(resume);
+    // The usual case in one statement (issue 13 item 7): the browser's binding cookies are offered
+    // with the transaction ids their names carry; anything else takes the path below.
+    const candidates = bindingCandidates(cookies, this.settings.https, MAX_BINDING_CANDIDATES);
+    const fast = candidates ? await this.transactions.finishAny(resumeHash, candidates.map((c) => ({ idPrefix: c.idPrefix, bindingHash: sha256(c.value) }))) : undefined;
+    if (fast) return { transactionId: fast.id, request: fast.clientRequest as AuthorizationRequest, outcome: readOutcome(fast.outcome) };
     const seen = await this.transactions.find({ resumeHash });
     const binding = seen ? readBinding(cookies, this.settings.https, seen.id) : undefined;
     // The browser binding is part of the condition: another browser can neither use nor burn it.
@@ -205,6 +210,9 @@ export interface StartedLogin {
 export function sameBrowser(tx: LoginTransactionEntity, binding: string | undefined): boolean {
   return binding !== undefined && constantTimeEqual(sha256(binding), tx.browserBindingHash);
 }
+
+/** More login binding cookies than this (many logins open in one browser): the resume looks the transaction up first. */
+const MAX_BINDING_CANDIDATES = 8;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
