@@ -27,7 +27,8 @@ export type AnswerKey = { id: string } | { parkedHash: string };
  * conditional UPDATE through `claimOnce` whose condition names the state it leaves (and, where a
  * browser acts, the browser binding), so of racing requests on any instances one wins, and an
  * answer replayed in another browser can neither complete nor burn the login. Transitions are
- * checked against {@link canTransition} before they are attempted.
+ * checked against {@link canTransition} before they are attempted. A login whose provider is known
+ * at authorize is inserted already in `upstream` ({@link openUpstream}): nobody else can hold it yet.
  */
 @Injectable()
 export class LoginTransactionStore {
