@@ -14,6 +14,7 @@ import {
 } from './authorization.port';
 import { buildAuthzInput, cedarEntities, PRINCIPAL_TYPE, type AuthzInputV1, type CedarEntity } from './authz-input.rules';
 import { checkBindingsSeed } from './bindings-file.rules';
+import { applyLogin } from './login-facts.rules';
 import { formatProblem, loadPolicyDir, PolicyEngine, type PolicyBundle } from './policy-set';
 import { PrincipalFactsSource } from './principal-facts.port';
 import { RoleBindingStore, type PrincipalRecord } from './role-bindings.store';
@@ -139,6 +140,11 @@ export class AuthorizationService extends AuthorizationPort implements OnModuleI
 
   /** Login (DESIGN.md §1 step 7): records the login's provider and canonical groups, then answers with the roles. */
   async decide(request: AccessRequest): Promise<AccessDecision> {
+    // Issue 13 item 7: a login that changes nothing (the usual case) is one read — the same read
+    // that gives the roles; only a change takes the locked write. The read is a consistent
+    // snapshot, so skipping the write is what the locked path would have done at that instant.
+    const before = (await this.store.principals([request.principalId])).get(request.principalId.toLowerCase());
+    if (before && !applyLogin(before, request.providerId, request.groups).changed) return { allowed: true, roles: before.roles, version: before.version };
     await this.store.recordLogin(request.principalId, request.providerId, request.groups);
     const { roles, version } = await this.describe(request.principalId);
     return { allowed: true, roles, version };

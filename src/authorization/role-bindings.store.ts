@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BrokerError, Clock, isUuid } from '../common';
 import { AuthzBindingEntity, AuthzPrincipalEntity, AuthzRoleEntity } from './entities';
+import { applyLogin } from './login-facts.rules';
 import { AuthorizationVersionPublisher } from './version-publisher.port';
 
 /** A role as the admin API shows it. */
@@ -135,22 +136,17 @@ export class RoleBindingStore {
   /**
    * Records what one login told authorization (through the port): the provider and its
    * canonical groups. Groups of the same provider are replaced, other providers' kept; the
-   * version is bumped when the groups or providers changed.
+   * version is bumped when the groups or providers changed ({@link applyLogin}).
    * @returns the principal's version after the login.
    */
   async recordLogin(principalId: string, providerId: string, groups: readonly string[]): Promise<number> {
-    const prefix = `${providerId}:`;
     const result = await this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(AuthzPrincipalEntity);
       const [current] = await m.query(`SELECT groups, providers, version FROM authz_principals WHERE principal_id = $1 FOR UPDATE`, [principalId]);
-      const oldGroups: string[] = current?.groups ?? [];
-      const oldProviders: string[] = current?.providers ?? [];
-      const nextGroups = [...new Set([...oldGroups.filter((g) => !g.startsWith(prefix)), ...groups.filter((g) => g.startsWith(prefix))])].sort();
-      const nextProviders = [...new Set([...oldProviders, providerId])].sort();
-      const changed = !current || JSON.stringify(nextGroups) !== JSON.stringify(oldGroups) || JSON.stringify(nextProviders) !== JSON.stringify(oldProviders);
-      if (!changed) return { version: Number(current.version), bumped: false };
+      const next = applyLogin(current, providerId, groups);
+      if (!next.changed) return { version: Number(current.version), bumped: false };
       const version = current ? Number(current.version) + 1 : 1;
-      await repo.save({ principalId, groups: nextGroups, providers: nextProviders, version: String(version), updatedAt: this.clock.now() });
+      await repo.save({ principalId, groups: next.groups, providers: next.providers, version: String(version), updatedAt: this.clock.now() });
       return { version, bumped: current !== undefined };
     });
     if (result.bumped) await this.publish([{ principalId, version: result.version }]);

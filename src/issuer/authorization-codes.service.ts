@@ -6,7 +6,7 @@ import { ExpirySweeper, claimOnce } from '../database';
 import type { AuthorizationRequest, LoginGrant } from '../login/login.module';
 import { AuthorizationCodeEntity } from './authorization-code.entity';
 import { ISSUER_SETTINGS, type IssuerSettings } from './issuer.settings';
-import { isPkceValue, verifierMatches } from './pkce.rules';
+import { isPkceValue, s256Challenge, verifierMatches } from './pkce.rules';
 
 /** What redeeming a code yields: the login's grant, unchanged, and the request's scope and nonce. */
 export interface RedeemedCode {
@@ -76,6 +76,20 @@ export class AuthorizationCodes {
   async redeem(req: RedeemRequest): Promise<RedeemedCode> {
     const hash = sha256(req.code);
     const now = this.clock.now();
+    // The usual case in one statement (issue 13 item 7): every check above is a condition of the
+    // claim, so the code is spent only by a request that passes them all. Anything else — or a
+    // lost race — takes the step-by-step path below, which names the reason.
+    const { redirectUri, codeVerifier } = req;
+    if (typeof redirectUri === 'string' && (codeVerifier === undefined || isPkceValue(codeVerifier))) {
+      const spent = await claimOnce(
+        this.dataSource,
+        AuthorizationCodeEntity,
+        { consumedAt: now },
+        `code_hash = :hash AND client_id = :clientId AND redirect_uri = :redirectUri AND ${codeVerifier === undefined ? 'code_challenge IS NULL' : 'code_challenge = :challenge'} AND consumed_at IS NULL AND expires_at > :now`,
+        { hash, clientId: req.clientId, redirectUri, now, ...(codeVerifier === undefined ? {} : { challenge: s256Challenge(codeVerifier) }) },
+      );
+      if (spent) return { grant: spent.grant, scope: spent.scope, nonce: spent.nonce ?? undefined };
+    }
     const code = await this.repo().findOneBy({ codeHash: hash });
     if (!code || code.clientId !== req.clientId || code.consumedAt || code.expiresAt <= now) throw await this.whyUnusable(hash, req.clientId);
     // Checked before the code is spent: a caller without the right redirect_uri and verifier

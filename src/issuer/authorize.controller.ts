@@ -98,19 +98,21 @@ export class AuthorizeController {
    * A fresh upstream login starts a broker session (DESIGN.md §6) and sets its cookie; the
    * browser's previous session is renewed when it is the same user through the same IdP, and
    * otherwise ended (`replaced`): one browser, one session.
-   * @returns the grant with its session id.
+   * @returns the grant with its session id, and — for a new session — whether `clientId` was
+   *   recorded in it (B38); undefined when the caller must still record it.
    */
-  private async startSession(req: Request, res: Response, grant: LoginGrant): Promise<LoginGrant> {
+  private async startSession(req: Request, res: Response, grant: LoginGrant, clientId: string): Promise<{ grant: LoginGrant; clientRecorded?: boolean }> {
     const previous = await this.sessions.current(readSessionCookie(req, this.settings.https));
     if (previous && previous.principalId === grant.principalId && previous.providerId === grant.providerId) {
       // The same user again through the same IdP (prompt=login, max_age, two logins at once): one session, fresh facts.
       const same = await this.sessions.reauthenticate(previous.sid, grant);
-      if (same) return { ...grant, sessionId: same.sid };
+      if (same) return { grant: { ...grant, sessionId: same.sid } };
     }
     if (previous) await this.sessions.end(previous.sid, 'replaced');
-    const { session, cookie } = await this.sessions.create(grant);
+    // A new session records the app it is created for with it (issue 13 item 7).
+    const { session, cookie, clientRecorded } = await this.sessions.create(grant, clientId);
     setSessionCookie(res, this.settings.https, cookie);
-    return { ...grant, sessionId: session.sid };
+    return { grant: { ...grant, sessionId: session.sid }, clientRecorded };
   }
 
   /** Answers any other method on the resume endpoint with 405 and `Allow: GET`. */
@@ -130,10 +132,10 @@ export class AuthorizeController {
         res.type('html').send(pendingLinkPageHtml(outcome));
         return;
       case 'granted': {
-        const grant = outcome.grant.sessionId ? outcome.grant : await this.startSession(req, res, outcome.grant);
+        const { grant, clientRecorded } = outcome.grant.sessionId ? { grant: outcome.grant, clientRecorded: undefined } : await this.startSession(req, res, outcome.grant, request.clientId);
         // Recorded before the code exists and only while the session lives (B38): an end either
         // sees this client and tells it, or no code is issued.
-        if (!(await this.sessions.recordClient(grant.sessionId!, request.clientId))) {
+        if (!(clientRecorded ?? (await this.sessions.recordClient(grant.sessionId!, request.clientId)))) {
           res.redirect(303, this.errorRedirect(request.clientId, request.redirectUri, request.state, 'login_required', 'authorize.login_required'));
           return;
         }

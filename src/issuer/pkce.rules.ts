@@ -13,7 +13,12 @@ export function isPkceValue(value: unknown): value is string {
   return typeof value === 'string' && PKCE_VALUE.test(value);
 }
 
+/** The S256 challenge of `verifier`: BASE64URL(SHA256(ASCII(code_verifier))) (RFC 7636 §4.2). */
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
 /** True when `verifier` hashes to `challenge` under S256 (RFC 7636 §4.6), compared in constant time. */
 export function verifierMatches(verifier: string, challenge: string): boolean {
-  return constantTimeEqual(createHash('sha256').update(verifier, 'ascii').digest('base64url'), challenge);
+  return constantTimeEqual(s256Challenge(verifier), challenge);
 }

@@ -15,7 +15,10 @@ export async function readFacts(m: EntityManager, identity: CanonicalIdentity, p
   // same key as the lower(email) index; computed by PostgreSQL here so linking holds no copy of it.
   const keyOf = async (email: string | null | undefined): Promise<string | undefined> =>
     email ? ((await m.query(`SELECT lower($1::text) AS k`, [email])) as Array<{ k: string }>)[0].k : undefined;
-  const key = await keyOf(identity.email);
+  // A known identity not linked by verified email is that principal's whatever its email
+  // (decideLink, rule 1): its key is not read then, so not computed (issue 13 item 7).
+  const keyNeeded = !known || known.linkedBy === 'verified-email';
+  const key = keyNeeded ? await keyOf(identity.email) : undefined;
   let emailMatches: LinkFacts['emailMatches'] = [];
   let sameProviderOtherSubject = false;
   if (key !== undefined && !known) {

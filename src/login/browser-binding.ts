@@ -10,8 +10,8 @@ import { cookieOptions, hostCookieName, type Random } from '../common';
  * transaction; the cookie lives as long as the login may.
  */
 
-/** How a login's cookies are read: a cookie's value by name, or undefined. */
-export type CookieReader = (name: string) => string | undefined;
+/** How a login's cookies are read: a cookie's value by name, or undefined; `names`, when given, lists the names sent. */
+export type CookieReader = ((name: string) => string | undefined) & { names?: () => string[] };
 
 /** A binding to set on the response that starts a login. */
 export interface LoginBinding {
@@ -36,10 +36,39 @@ export function readBinding(cookies: CookieReader, https: boolean, txId: string)
   return typeof v === 'string' && v.length >= 32 && v.length <= 128 ? v : undefined;
 }
 
+/** The binding cookies a browser sent: the transaction id's prefix its name carries, and its value. */
+export interface BindingCandidate {
+  /** The first 16 characters of the transaction id, as in {@link bindingCookieName}. */
+  idPrefix: string;
+  value: string;
+}
+
+const BINDING_NAME = /^tessera_login_([A-Za-z0-9_-]{16})$/;
+
+/**
+ * Every login binding cookie the browser sent (well-formed names and values only), for finding a
+ * transaction by resume token and binding in one statement (issue 13 item 7). Undefined when the
+ * reader cannot list names or more than `limit` are sent: the caller then looks the transaction up first.
+ */
+export function bindingCandidates(cookies: CookieReader, https: boolean, limit: number): BindingCandidate[] | undefined {
+  if (!cookies.names) return undefined;
+  const prefix = hostCookieName(https, '');
+  const out: BindingCandidate[] = [];
+  for (const name of cookies.names()) {
+    const m = name.startsWith(prefix) ? BINDING_NAME.exec(name.slice(prefix.length)) : null;
+    const value = m ? cookies(name) : undefined;
+    if (!m || typeof value !== 'string' || value.length < 32 || value.length > 128) continue;
+    out.push({ idPrefix: m[1], value });
+  }
+  return out.length <= limit ? out : undefined;
+}
+
 /** Reads cookies parsed by cookie-parser. */
 export function cookieReader(req: Request): CookieReader {
   const jar = (req.cookies ?? {}) as Record<string, unknown>;
-  return (name) => (typeof jar[name] === 'string' ? (jar[name] as string) : undefined);
+  const read: CookieReader = (name) => (typeof jar[name] === 'string' ? (jar[name] as string) : undefined);
+  read.names = () => Object.keys(jar);
+  return read;
 }
 
 /** Sets a login's binding cookie. */

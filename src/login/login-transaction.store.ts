@@ -27,7 +27,8 @@ export type AnswerKey = { id: string } | { parkedHash: string };
  * conditional UPDATE through `claimOnce` whose condition names the state it leaves (and, where a
  * browser acts, the browser binding), so of racing requests on any instances one wins, and an
  * answer replayed in another browser can neither complete nor burn the login. Transitions are
- * checked against {@link canTransition} before they are attempted.
+ * checked against {@link canTransition} before they are attempted. A login whose provider is known
+ * at authorize is inserted already in `upstream` ({@link openUpstream}): nobody else can hold it yet.
  */
 @Injectable()
 export class LoginTransactionStore {
@@ -42,15 +43,29 @@ export class LoginTransactionStore {
 
   /** Inserts a new transaction in state `started`. */
   async open(login: OpenLogin): Promise<void> {
+    await this.insert(login, 'started', null);
+  }
+
+  /**
+   * Inserts a new transaction already gone upstream — `started → upstream` in the one INSERT
+   * (issue 13 item 7), for a login whose provider was known at authorize: the same row as
+   * {@link open} followed by {@link toUpstream}, without a second statement.
+   */
+  async openUpstream(login: OpenLogin, providerId: string, protocol: string, upstream: JsonValue): Promise<void> {
+    if (!canTransition('started', 'upstream')) throw new Error('login transition started → upstream is not allowed');
+    await this.insert(login, 'upstream', { providerId, protocol, upstream: upstream as Record<string, any> });
+  }
+
+  private async insert(login: OpenLogin, state: 'started' | 'upstream', to: { providerId: string; protocol: string; upstream: Record<string, any> } | null): Promise<void> {
     await this.repo().insert({
       id: login.id,
-      state: 'started',
+      state,
       browserBindingHash: login.bindingHash,
       clientId: login.request.clientId,
       clientRequest: { ...login.request } as Record<string, any>,
-      providerId: null,
-      protocol: null,
-      upstream: {},
+      providerId: to?.providerId ?? null,
+      protocol: to?.protocol ?? null,
+      upstream: to?.upstream ?? {},
       parkedAnswer: null,
       parkedHash: null,
       outcome: null,
@@ -158,6 +173,30 @@ export class LoginTransactionStore {
       { finishedAt: this.clock.now() },
       "resume_hash = :resumeHash AND browser_binding_hash = :bindingHash AND state IN ('done', 'failed') AND finished_at IS NULL AND expires_at > :now",
       { resumeHash, bindingHash, now: this.clock.now() },
+    );
+  }
+
+  /**
+   * {@link finish} without first reading the transaction to learn its binding cookie's name
+   * (issue 13 item 7): the browser's binding cookies are all offered, each with the transaction id
+   * prefix its name carries, so the row matches only through the cookie named after it — the same
+   * condition as {@link finish} with that cookie.
+   * @returns the transaction, or undefined when nothing matched (the caller then tells why).
+   */
+  async finishAny(resumeHash: string, bindings: ReadonlyArray<{ idPrefix: string; bindingHash: string }>): Promise<LoginTransactionEntity | undefined> {
+    if (bindings.length === 0) return undefined;
+    const pairs = bindings.map((_, i) => `(left(id, 16) = :p${i} AND browser_binding_hash = :h${i})`).join(' OR ');
+    const params: Record<string, unknown> = { resumeHash, now: this.clock.now() };
+    bindings.forEach((b, i) => {
+      params[`p${i}`] = b.idPrefix;
+      params[`h${i}`] = b.bindingHash;
+    });
+    return claimOnce(
+      this.dataSource,
+      LoginTransactionEntity,
+      { finishedAt: this.clock.now() },
+      `resume_hash = :resumeHash AND (${pairs}) AND state IN ('done', 'failed') AND finished_at IS NULL AND expires_at > :now`,
+      params,
     );
   }
 

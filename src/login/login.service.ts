@@ -5,9 +5,9 @@ import { decideReuse, type BrokerSession } from '../sessions/sessions.module';
 import { BrokerError, Clock, ErrorCodes, Random, constantTimeEqual, isErrorCode, oauthErrorFor, oauthErrorForStored, sha256 } from '../common';
 import type { ProviderConfig } from '../config';
 import { ConnectorRegistry } from '../connectors/connectors.module';
-import { newBinding, readBinding, type CookieReader, type LoginBinding } from './browser-binding';
+import { bindingCandidates, newBinding, readBinding, type CookieReader, type LoginBinding } from './browser-binding';
 import { decideEntry } from './login-state.rules';
-import { LoginTransactionStore } from './login-transaction.store';
+import { LoginTransactionStore, type OpenLogin } from './login-transaction.store';
 import type { LoginTransactionEntity } from './login-transaction.entity';
 import { chooserPageHtml } from './pages';
 import { resumeUrl } from './steps';
@@ -57,18 +57,20 @@ export class LoginService {
     const handle = this.random.token(32);
     const id = sha256(handle);
     const binding = newBinding(this.random, this.settings.https, id, this.settings.loginTransactionTtlSeconds);
-    await this.transactions.open({
+    const opening: OpenLogin = {
       id,
       bindingHash: sha256(binding.value),
       request,
       expiresAt: new Date(this.clock.now().getTime() + this.settings.loginTransactionTtlSeconds * 1000),
-    });
-    await this.audit.record({ type: 'login.started', outcome: 'info', clientId: request.clientId, loginTransactionId: id, providerId: provider?.id });
+    };
     if (!provider) {
+      await this.transactions.open(opening);
+      await this.audit.record({ type: 'login.started', outcome: 'info', clientId: request.clientId, loginTransactionId: id });
       const choices = [...this.settings.providers.values()].map((p) => ({ id: p.id, displayName: p.displayName }));
       return { step: { kind: 'page', html: chooserPageHtml(handle, choices, app.displayName) }, binding };
     }
-    return { step: await this.goUpstream(handle, binding.value, provider, request, entry), binding };
+    // The provider is known: the transaction is inserted once, already gone upstream (issue 13 item 7).
+    return { step: await this.goUpstream(handle, binding.value, provider, request, entry, opening), binding };
   }
 
   /**
@@ -106,6 +108,11 @@ export class LoginService {
    */
   async finish(resume: string, cookies: CookieReader): Promise<FinishedLogin> {
     const resumeHash = sha256(resume);
+    // The usual case in one statement (issue 13 item 7): the browser's binding cookies are offered
+    // with the transaction ids their names carry; anything else takes the path below.
+    const candidates = bindingCandidates(cookies, this.settings.https, MAX_BINDING_CANDIDATES);
+    const fast = candidates ? await this.transactions.finishAny(resumeHash, candidates.map((c) => ({ idPrefix: c.idPrefix, bindingHash: sha256(c.value) }))) : undefined;
+    if (fast) return { transactionId: fast.id, request: fast.clientRequest as AuthorizationRequest, outcome: readOutcome(fast.outcome) };
     const seen = await this.transactions.find({ resumeHash });
     const binding = seen ? readBinding(cookies, this.settings.https, seen.id) : undefined;
     // The browser binding is part of the condition: another browser can neither use nor burn it.
@@ -146,24 +153,50 @@ export class LoginService {
     };
   }
 
-  private async goUpstream(handle: string, binding: string, provider: ProviderConfig, request: AuthorizationRequest, prompt: { forceAuthn: boolean; selectAccount: boolean }): Promise<LoginStep> {
+  /**
+   * Sends the browser to `provider`. `opening`: the login is new (authorize) and its transaction
+   * not inserted yet. It is then inserted once, in state `upstream` with the connector's state
+   * (issue 13 item 7); when the connector cannot begin, in state `started` — the same row and
+   * audit events (`login.started`, then `upstream.redirect` failure) as inserting first and
+   * failing the pick.
+   */
+  private async goUpstream(handle: string, binding: string, provider: ProviderConfig, request: AuthorizationRequest, prompt: { forceAuthn: boolean; selectAccount: boolean }, opening?: OpenLogin): Promise<LoginStep> {
     const id = sha256(handle);
     const connector = this.connectors.forProvider(provider.id);
+    const started = async () => this.audit.record({ type: 'login.started', outcome: 'info', clientId: request.clientId, loginTransactionId: id, providerId: provider.id });
+    const failed = async (err: unknown) => {
+      const code = err instanceof BrokerError ? err.code : 'login.internal_error';
+      await this.audit.record({ type: 'upstream.redirect', outcome: 'failure', reason: code, providerId: provider.id, clientId: request.clientId, loginTransactionId: id });
+    };
+    let begun: Awaited<ReturnType<NonNullable<typeof connector>['begin']>>;
     try {
       if (!connector) throw new BrokerError(ErrorCodes.providerUnknown, `no connector for provider ${provider.id}`);
       // No broker sessions yet, so every login goes upstream; the app's demand for a fresh
       // authentication is passed on and enforced there (OIDC Core §3.1.2.1).
-      const begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn: prompt.forceAuthn, selectAccount: prompt.selectAccount, maxAge: request.maxAge, acrValues: upstreamAcrValues(request.acrValues, provider.acrValues) });
-      if (!(await this.transactions.toUpstream(id, sha256(binding), provider.id, provider.protocol, begun.state))) {
-        throw new BrokerError('login.transaction_state_invalid', 'the login already went upstream');
-      }
-      await this.audit.record({ type: 'upstream.redirect', outcome: 'success', providerId: provider.id, clientId: request.clientId, loginTransactionId: id });
-      return begun.step;
+      begun = await connector.begin({ handle, loginHint: request.loginHint, forceAuthn: prompt.forceAuthn, selectAccount: prompt.selectAccount, maxAge: request.maxAge, acrValues: upstreamAcrValues(request.acrValues, provider.acrValues) });
     } catch (err) {
-      const code = err instanceof BrokerError ? err.code : 'login.internal_error';
-      await this.audit.record({ type: 'upstream.redirect', outcome: 'failure', reason: code, providerId: provider.id, clientId: request.clientId, loginTransactionId: id });
+      if (opening) {
+        await this.transactions.open(opening);
+        await started();
+      }
+      await failed(err);
       throw err;
     }
+    if (opening) {
+      await this.transactions.openUpstream(opening, provider.id, provider.protocol, begun.state);
+      await started();
+    } else {
+      try {
+        if (!(await this.transactions.toUpstream(id, sha256(binding), provider.id, provider.protocol, begun.state))) {
+          throw new BrokerError('login.transaction_state_invalid', 'the login already went upstream');
+        }
+      } catch (err) {
+        await failed(err);
+        throw err;
+      }
+    }
+    await this.audit.record({ type: 'upstream.redirect', outcome: 'success', providerId: provider.id, clientId: request.clientId, loginTransactionId: id });
+    return begun.step;
   }
 }
 
@@ -177,6 +210,9 @@ export interface StartedLogin {
 export function sameBrowser(tx: LoginTransactionEntity, binding: string | undefined): boolean {
   return binding !== undefined && constantTimeEqual(sha256(binding), tx.browserBindingHash);
 }
+
+/** More login binding cookies than this (many logins open in one browser): the resume looks the transaction up first. */
+const MAX_BINDING_CANDIDATES = 8;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -48,10 +48,15 @@ export class SessionService {
 
   /**
    * Creates a session for a finished upstream login.
-   * @returns the session and the cookie value (256-bit; only its hash is stored). Ends the
-   *   principal's oldest live sessions beyond `maxPerPrincipal` (reason `limit`).
+   * @param firstClientId the app about to receive a code in it: recorded as {@link recordClient}
+   *   would, in the same statement as the session (issue 13 item 7) — unless a per-principal limit
+   *   is configured, whose enforcement may end the new session: the client is then recorded after
+   *   it, by {@link recordClient}, so an ended session refuses it as before.
+   * @returns the session, the cookie value (256-bit; only its hash is stored) and, with
+   *   `firstClientId`, whether the client was recorded (false: the session ended, no code may be
+   *   issued in it). Ends the principal's oldest live sessions beyond `maxPerPrincipal` (reason `limit`).
    */
-  async create(input: NewSession): Promise<{ session: BrokerSession; cookie: string }> {
+  async create(input: NewSession, firstClientId?: string): Promise<{ session: BrokerSession; cookie: string; clientRecorded?: boolean }> {
     const cookie = this.random.token(32);
     const now = this.clock.now();
     const absolute = new Date(now.getTime() + this.settings.absoluteSeconds * 1000);
@@ -68,10 +73,20 @@ export class SessionService {
       endedAt: null,
       endReason: null,
     };
-    await this.repo().insert(row);
+    const together = firstClientId !== undefined && this.settings.maxPerPrincipal === undefined;
+    if (together) {
+      const [insert, params] = this.repo().createQueryBuilder().insert().values(row).getQueryAndParameters();
+      await this.dataSource.query(
+        `WITH s AS (${insert} RETURNING id) INSERT INTO session_clients (session_id, client_id, first_issued_at) SELECT id, $${params.length + 1}, $${params.length + 2} FROM s`,
+        [...params, firstClientId, now],
+      );
+    } else {
+      await this.repo().insert(row);
+    }
     await this.audit.record({ type: 'session.created', outcome: 'success', principalId: row.principalId, providerId: row.providerId, details: { sid: row.id } });
     await this.enforceLimit(row.principalId);
-    return { session: view(row), cookie };
+    if (firstClientId === undefined) return { session: view(row), cookie };
+    return { session: view(row), cookie, clientRecorded: together || (await this.recordClient(row.id, firstClientId)) };
   }
 
   /**
@@ -135,9 +150,18 @@ export class SessionService {
 
   /** True when the session `sid` is live (userinfo refuses tokens of ended sessions). */
   async isLive(sid: string): Promise<boolean> {
-    if (!isUuid(sid)) return false;
+    return (await this.live(sid)) !== undefined;
+  }
+
+  /**
+   * The session `sid` when it is live, in one read (the token endpoint checks liveness and bounds
+   * a refresh family by the session's absolute expiry from the same row; issue 13 item 7).
+   * @returns the session without its clients, or undefined when unknown, ended or expired.
+   */
+  async live(sid: string): Promise<BrokerSession | undefined> {
+    if (!isUuid(sid)) return undefined;
     const row = await this.repo().findOneBy({ id: sid });
-    return row !== null && sessionStatus(row, this.clock.now()) === 'live';
+    return row !== null && sessionStatus(row, this.clock.now()) === 'live' ? view(row) : undefined;
   }
 
   /**

@@ -29,7 +29,7 @@ export interface NewFamily {
   scope: string;
   offline: boolean;
   grant: Record<string, unknown>;
-  /** SHA-256 of the authorization code it came from. */
+  /** SHA-256 of the authorization code it came from; the access token's code issuance is then recorded with the family (see {@link RefreshTokens.recordCodeIssuance}). */
   codeHash?: string;
   lifetime: FamilyLifetime;
   /** Idle seconds extended by every refresh (offline families); absent for session-bound ones. */
@@ -93,6 +93,10 @@ class Replay {
 }
 
 /** SQL that keeps a family's unexpired access tokens and appends one (`$jti`, `$exp` at the given positions). */
+/** The code_issuances row (RFC 6749 §4.1.2 replay revocation) with the given parameter placeholders; idempotent per code. */
+const CODE_ISSUANCE_INSERT = (codeHash: string, jti: string, clientId: string, principalId: string, accessExp: string, expires: string) =>
+  `INSERT INTO code_issuances (code_hash, jti, client_id, principal_id, access_expires_at, expires_at) VALUES (${codeHash}, ${jti}, ${clientId}, ${principalId}, ${accessExp}, ${expires}) ON CONFLICT (code_hash) DO NOTHING`;
+
 const APPEND_JTI = (now: string, jti: string, exp: string) =>
   `(SELECT COALESCE(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(access_jtis) e WHERE (e->>1)::bigint > ${now}) || jsonb_build_array(jsonb_build_array(${jti}::text, ${exp}::bigint))`;
 
@@ -125,17 +129,21 @@ export class RefreshTokens {
     const token = this.random.token(32);
     const id = this.random.uuid();
     const now = this.clock.now();
-    await this.dataSource.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO refresh_families (id, client_id, principal_id, session_id, scope, offline, grant_value, code_hash, idle_seconds, access_jtis, created_at, idle_expires_at, absolute_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [id, f.clientId, f.principalId, f.sessionId ?? null, f.scope, f.offline, JSON.stringify(f.grant), f.codeHash ?? null, f.idleSeconds ?? null, JSON.stringify([[f.access.jti, f.access.exp]]), now, f.lifetime.idleExpiresAt, f.lifetime.absoluteExpiresAt],
-      );
-      await m.query(
-        `INSERT INTO refresh_tokens (token_hash, family_id, generation, parent_hash, state, client_id, created_at, replay_count) VALUES ($1, $2, 0, NULL, 'active', $3, $4, 0)`,
-        [sha256(token), id, f.clientId, now],
-      );
-    });
+    // One statement (issue 13 item 7): the family, its first token and — for a family started from
+    // a code — the code's issuance record are written together or not at all.
+    const issuance = f.codeHash !== undefined ? this.issuanceRow(f.codeHash, { jti: f.access.jti, clientId: f.clientId, principalId: f.principalId, accessExp: f.access.exp }) : undefined;
+    await this.dataSource.query(
+      `WITH fam AS (
+         INSERT INTO refresh_families (id, client_id, principal_id, session_id, scope, offline, grant_value, code_hash, idle_seconds, access_jtis, created_at, idle_expires_at, absolute_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
+       )${issuance ? `, iss AS (${CODE_ISSUANCE_INSERT('$16', '$17', '$18', '$19', '$20', '$21')})` : ''}
+       INSERT INTO refresh_tokens (token_hash, family_id, generation, parent_hash, state, client_id, created_at, replay_count) SELECT $14, fam.id, 0, NULL, 'active', $2, $15, 0 FROM fam`,
+      [
+        id, f.clientId, f.principalId, f.sessionId ?? null, f.scope, f.offline, JSON.stringify(f.grant), f.codeHash ?? null, f.idleSeconds ?? null, JSON.stringify([[f.access.jti, f.access.exp]]), now, f.lifetime.idleExpiresAt, f.lifetime.absoluteExpiresAt,
+        sha256(token), now,
+        ...(issuance ?? []),
+      ],
+    );
     return { token, familyId: id };
   }
 
@@ -278,11 +286,13 @@ export class RefreshTokens {
 
   /** Records the access token issued from an authorization code (RFC 6749 §4.1.2), kept until it expires. */
   async recordCodeIssuance(codeHash: string, r: { jti: string; clientId: string; principalId: string; accessExp: number }): Promise<void> {
+    await this.dataSource.query(CODE_ISSUANCE_INSERT('$1', '$2', '$3', '$4', '$5', '$6'), this.issuanceRow(codeHash, r));
+  }
+
+  /** Parameters of {@link CODE_ISSUANCE_INSERT}: kept at least an hour, so a late replay still finds it. */
+  private issuanceRow(codeHash: string, r: { jti: string; clientId: string; principalId: string; accessExp: number }): unknown[] {
     const exp = new Date(r.accessExp * 1000);
-    await this.dataSource.query(
-      `INSERT INTO code_issuances (code_hash, jti, client_id, principal_id, access_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code_hash) DO NOTHING`,
-      [codeHash, r.jti, r.clientId, r.principalId, exp, new Date(Math.max(exp.getTime(), this.clock.now().getTime() + 3600_000))],
-    );
+    return [codeHash, r.jti, r.clientId, r.principalId, exp, new Date(Math.max(exp.getTime(), this.clock.now().getTime() + 3600_000))];
   }
 
   /**

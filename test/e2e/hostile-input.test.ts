@@ -204,6 +204,28 @@ describe('hostile input', () => {
     expect(twice.status).toBe(400);
   });
 
+  it('issue 13 item 7 (resume in one statement): a browser with a finished login of its own cannot pick up another\'s, even with its binding under the other\'s cookie name', async () => {
+    const owner = new Browser();
+    const l = await loginUntil(owner, `${h.issuer}/oauth2/authorize/resume`);
+    const thief = new Browser();
+    const own = await loginUntil(thief, `${h.issuer}/oauth2/authorize/resume`);
+    const stolen = await thief.fetch(l.stop);
+    expect(stolen.status).toBe(400);
+    expect(await stolen.text()).toContain('login.transaction_binding_mismatch');
+    // The thief's binding value under the owner's cookie name (and its own): still the owner's login only.
+    const ownerName = Object.keys(owner.cookies(h.issuer)).find((n) => n.startsWith('tessera_login_'))!;
+    const [thiefName, thiefValue] = Object.entries(thief.cookies(h.issuer)).find(([n]) => n.startsWith('tessera_login_'))!;
+    expect(ownerName).not.toBe(thiefName);
+    const forged = await fetch(l.stop, { redirect: 'manual', headers: { cookie: `${ownerName}=${thiefValue}; ${thiefName}=${thiefValue}` } });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('login.transaction_binding_mismatch');
+    for (const [browser, stop] of [[thief, own.stop], [owner, l.stop]] as const) {
+      const mine = await browser.fetch(stop);
+      expect(mine.status).toBe(303);
+      expect(new URL(mine.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    }
+  });
+
   it.each<[string, (iss: string) => Record<string, string>, string]>([
     ['a forged code (the upstream token endpoint refuses it)', (iss) => ({ code: 'forged-code', iss }), 'oidc.token_exchange_failed'],
     ['an upstream error response (OIDC Core §3.1.2.6; issue 12 item 9: access_denied keeps its code)', (iss) => ({ error: 'access_denied', iss }), 'upstream.access_denied'],

@@ -3,7 +3,7 @@ import { AuditSink } from '../../audit/audit.module';
 import { BrokerError, Clock, ErrorCodes, sha256 } from '../../common';
 import { AuthorizationPort } from '../../authorization/authorization.module';
 import { PrincipalClaimsReader } from '../../linking/linking.module';
-import { SessionService } from '../../sessions/sessions.module';
+import { SessionService, type BrokerSession } from '../../sessions/sessions.module';
 import { familyLifetime, RefreshTokens, TokenService } from '../../tokens/tokens.module';
 import { AuthorizationCodes } from '../authorization-codes.service';
 import { claimsForScope, wantsRoles } from '../claims.rules';
@@ -48,7 +48,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const { grant, scope, nonce } = redeemed;
     // DESIGN.md §6: no tokens for a session that ended after its code was issued (its apps may
     // already have been told of the logout).
-    if (grant.sessionId !== undefined && !(await this.sessions.isLive(grant.sessionId))) {
+    const session = grant.sessionId !== undefined ? await this.sessions.live(grant.sessionId) : undefined;
+    if (grant.sessionId !== undefined && !session) {
       await this.audit.record({ type: 'token.refused', outcome: 'failure', reason: 'token.session_ended', clientId: client.id, principalId: grant.principalId, details: { sid: grant.sessionId } });
       throw new BrokerError('token.session_ended', 'the session of this code has ended');
     }
@@ -83,8 +84,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
       lifetimeSeconds: client.idTokenLifetimeSeconds,
     });
     const accessExp = this.clock.nowSeconds() + access.expiresIn;
-    await this.refreshTokens.recordCodeIssuance(sha256(params.code), { jti: access.jti, clientId: client.id, principalId: grant.principalId, accessExp });
-    const refreshToken = await this.startFamily(client, grant, scope, sha256(params.code), { jti: access.jti, exp: accessExp });
+    // A family started from the code records the code's issuance in the same statement.
+    const refreshToken = await this.startFamily(client, grant, session, scope, sha256(params.code), { jti: access.jti, exp: accessExp });
+    if (refreshToken === undefined) await this.refreshTokens.recordCodeIssuance(sha256(params.code), { jti: access.jti, clientId: client.id, principalId: grant.principalId, accessExp });
     await this.audit.record({ type: 'token.issued', outcome: 'success', clientId: client.id, principalId: grant.principalId, providerId: grant.providerId, details: { jti: access.jti, grant_type: this.grantType, refresh: refreshToken !== undefined } });
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, id_token: idToken, scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) };
   }
@@ -93,13 +95,13 @@ export class AuthorizationCodeGrant implements GrantHandler {
    * Starts a refresh-token family (DESIGN.md §6) when the client may use the refresh_token
    * grant: bound to the broker session (its absolute expiry), or — `offline_access` granted to a
    * client whose file allows it — an offline family (idle 30 d, absolute 90 d, client overrides
-   * capped). No session and no offline access: no refresh token.
+   * capped). No session and no offline access: no refresh token. `session` is the live session
+   * read once at the start of the request.
    * @returns the refresh token, or undefined.
    */
-  private async startFamily(client: ClientConfig, grant: LoginGrant, scope: string, codeHash: string, access: { jti: string; exp: number }): Promise<string | undefined> {
+  private async startFamily(client: ClientConfig, grant: LoginGrant, session: BrokerSession | undefined, scope: string, codeHash: string, access: { jti: string; exp: number }): Promise<string | undefined> {
     if (!(client.grantTypes as readonly string[]).includes('refresh_token')) return undefined;
     const offline = client.offlineAccess === true && scope.split(' ').includes('offline_access');
-    const session = grant.sessionId !== undefined ? await this.sessions.get(grant.sessionId) : undefined;
     if (!offline && !session) return undefined;
     const now = this.clock.now();
     const lifetime = familyLifetime({
