@@ -1,4 +1,4 @@
-import { All, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { All, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBadRequestResponse,
@@ -11,9 +11,9 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AuditReader } from '../audit/audit.module';
-import { BrokerError, Clock, refuseMethod } from '../common';
+import { BrokerError, Clock, refuseMethod, wrongMethodError } from '../common';
 import { PrincipalClaimsReader } from '../linking/linking.module';
 import { SessionService } from '../sessions/sessions.module';
 import { AdminErrorDto, AdminSessionDetailDto, AdminSessionListDto, EndAllReportDto } from './admin.dto';
@@ -117,16 +117,18 @@ export class AdminSessionsController {
 
 /**
  * Every other path under /admin: `admin.not_found` as JSON, behind the same bearer token (so
- * probing without it learns nothing). Registered after the real controllers.
+ * probing without it learns nothing: 401 first). A path that is an admin route under other
+ * methods is 405 `request.method_not_allowed` with `Allow` instead (RFC 9110 §15.5.6; common/
+ * wrongMethodError). Registered after the real controllers.
  */
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 @UseFilters(AdminJsonErrorFilter)
 export class AdminFallbackController {
-  /** Any method, any path under /admin that no admin controller answers. */
+  /** Any method, any path under /admin that no admin controller answers for that method. */
   @All(['', '*path'])
   @ApiExcludeEndpoint()
-  notFound(): never {
-    throw new BrokerError('admin.not_found', 'no such admin resource');
+  notFound(@Req() req: Request, @Res() res: Response): never {
+    throw wrongMethodError(req, res) ?? new BrokerError('admin.not_found', 'no such admin resource');
   }
 }

@@ -1,6 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BrokerError, errorPageHtml, loggableError, newErrorReference } from '../common';
+import { BrokerError, errorPageHtml, loggableError, newErrorReference, wrongMethodError } from '../common';
 import { isDatabaseUnavailable } from '../database';
 import { AdminJsonErrorFilter } from '../admin/admin.module';
 import { AuthzenErrorFilter } from '../authorization/authorization.module';
@@ -15,7 +15,9 @@ export const OUTAGE_RETRY_AFTER_SECONDS = 5;
  * sentence chosen by the stable code (or by the status: 404 "Page not found", 405 its own
  * sentence), a way back, the OAuth error, the stable code and a reference — never a stack trace
  * or a detail; the OAuth endpoints programs call get OAuth JSON. The detail goes to the log with
- * the same reference.
+ * the same reference. Nest's "no route" 404 on a path that is a route under other methods becomes
+ * 405 `request.method_not_allowed` with `Allow` (RFC 9110 §15.5.6; common/ wrongMethodError), in
+ * the path's format like any other error.
  */
 @Catch()
 export class HtmlErrorFilter implements ExceptionFilter {
@@ -27,6 +29,7 @@ export class HtmlErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    if (exception instanceof NotFoundException) exception = wrongMethodError(req, res) ?? exception;
     // Errors raised before a controller runs (body parser: malformed JSON, 413, 415) land here;
     // programs calling the token, userinfo, admin or AuthZEN endpoints still get JSON.
     if (isOAuthJsonPath(req.path)) return this.json.catch(exception, host);

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import type { ErrorCode } from './error-codes';
 import { BrokerError } from './errors';
 
@@ -26,4 +27,68 @@ export function singleValued(raw: Record<string, unknown> | undefined, code: Err
     out[name] = value;
   }
   return out;
+}
+
+/** One layer of the Express 5 router stack (`router` 2.x), as far as {@link wrongMethodError} reads it. */
+interface RouterLayer {
+  /** Set on a route layer (`app.get(path, …)`, Nest's `@Get`): the methods it takes, lower case; `_all` for `.all()`. */
+  route?: { methods: Record<string, boolean | undefined> };
+  /** Whether the layer's path pattern matches a raw pathname; throws on a malformed %-escape. */
+  match(path: string): unknown;
+}
+
+/**
+ * Whether a route takes every method: Express `.all()` (`_all`), or Nest's `@All` and `forRoutes`
+ * middleware, which register the path once per method Node knows (`http.METHODS`).
+ */
+function isCatchAll(methods: Record<string, boolean | undefined>): boolean {
+  return Boolean(methods._all) || METHODS.every((m) => methods[m.toLowerCase()]);
+}
+
+/** Order of the methods in `Allow` (the rest follow alphabetically). */
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods the app's routes take at a request's path, read from the Express 5 router once the
+ * app is initialised (`req.app.router.stack`: each route layer's `route.methods` and
+ * `layer.match(path)`, the same matching Express itself does). Catch-all routes (`@All`, Express
+ * `.all()`, middleware bound to every method) are left out: they take every method, so they say
+ * nothing about which ones the path is for. HEAD is added when GET is taken, as Express answers HEAD with the GET route. Pure over
+ * the request: no I/O. Returns `[]` for a path no specific route matches.
+ */
+export function routeMethodsAt(req: { app?: unknown; originalUrl?: string; url: string }): string[] {
+  const stack = (req.app as { router?: { stack?: RouterLayer[] } } | undefined)?.router?.stack ?? [];
+  const path = (req.originalUrl ?? req.url).split(/[?#]/)[0];
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (!layer.route || isCatchAll(layer.route.methods)) continue;
+    let matched: unknown;
+    try {
+      matched = layer.match(path);
+    } catch {
+      continue; // a malformed %-escape in the path: no route takes it
+    }
+    if (!matched) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on) methods.add(method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  const rank = (m: string) => (METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) : METHOD_ORDER.length);
+  return [...methods].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * For a request that found no route: when its path is a route under other methods, sets `Allow`
+ * to them and returns `request.method_not_allowed` (405, RFC 9110 §15.5.6) for the caller's error
+ * filter to answer in the path's format; otherwise (an unknown path) returns undefined and the
+ * answer stays 404. Used by the global error filter (Nest's "no route" NotFoundException) and the
+ * admin fallback, so no controller needs an `@All` of its own.
+ */
+export function wrongMethodError(
+  req: { app?: unknown; originalUrl?: string; url: string; method: string },
+  res: { setHeader(name: string, value: string): unknown; headersSent?: boolean },
+): BrokerError | undefined {
+  const allow = routeMethodsAt(req);
+  if (!allow.length || allow.includes(req.method.toUpperCase()) || res.headersSent) return undefined;
+  res.setHeader('Allow', allow.join(', '));
+  return new BrokerError('request.method_not_allowed', `allowed: ${allow.join(', ')}`);
 }
