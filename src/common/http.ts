@@ -1,4 +1,3 @@
-import { METHODS } from 'node:http';
 import type { ErrorCode } from './error-codes';
 import { BrokerError } from './errors';
 
@@ -39,10 +38,13 @@ interface RouterLayer {
 
 /**
  * Whether a route takes every method: Express `.all()` (`_all`), or Nest's `@All` and `forRoutes`
- * middleware, which register the path once per method Node knows (`http.METHODS`).
+ * middleware, which register the path once per method Node knows (`http.METHODS`, 30-odd,
+ * WebDAV's included). A route a controller declares takes at most the seven of
+ * {@link METHOD_ORDER}, so one that also takes WebDAV's `propfind` and `mkcol` is a catch-all.
+ * (Reading `node:http` itself here would make every pure rule that imports common/ reach it.)
  */
 function isCatchAll(methods: Record<string, boolean | undefined>): boolean {
-  return Boolean(methods._all) || METHODS.every((m) => methods[m.toLowerCase()]);
+  return Boolean(methods._all) || Boolean(methods.propfind && methods.mkcol);
 }
 
 /** Order of the methods in `Allow` (the rest follow alphabetically). */
