@@ -10,3 +10,4 @@ export * from './random';
 export * from './http';
 export * from './cookies';
 export * from './readiness';
+export * from './tracing-names';

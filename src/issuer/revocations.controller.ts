@@ -71,19 +71,15 @@ export class RevocationsController {
     @Res() res: Response,
   ): Promise<void> {
     const client = this.receiver(authorization);
+    // Both are checked; Last-Event-ID (a reconnect, §9.2.4) wins over the query.
     const fromQuery = parseSince(since);
-    const from = lastEventId !== undefined ? parseSince(lastEventId, 'Last-Event-ID') : fromQuery;
+    const from = lastEventId === undefined ? fromQuery : parseSince(lastEventId, 'Last-Event-ID');
     const open = this.openStreams.get(client.id) ?? 0;
     if (open >= MAX_STREAMS_PER_RECEIVER) {
       res.setHeader('Retry-After', '5');
       throw new BrokerError('limits.rate_limited', `${open} event streams of ${client.id} already open on this instance`);
     }
     this.openStreams.set(client.id, open + 1);
-    res.once('close', () => {
-      const n = (this.openStreams.get(client.id) ?? 1) - 1;
-      if (n > 0) this.openStreams.set(client.id, n);
-      else this.openStreams.delete(client.id);
-    });
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     // Seqs sent while the backlog is read (live events may overlap it); cleared afterwards, since
@@ -100,9 +96,12 @@ export class RevocationsController {
     const unsubscribe = this.feed.subscribe((events) => events.forEach(write));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
-    res.on('close', () => {
+    res.once('close', () => {
       unsubscribe();
       clearInterval(heartbeat);
+      const n = (this.openStreams.get(client.id) ?? 1) - 1;
+      if (n > 0) this.openStreams.set(client.id, n);
+      else this.openStreams.delete(client.id);
     });
     try {
       // A reconnect also gets what committed late below its Last-Event-ID (within the look-back).

@@ -1,10 +1,8 @@
 import { trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { AccessDecision } from '../authorization/authorization.module';
-import { BrokerError } from '../common';
+import { BrokerError, TRACER_NAME } from '../common';
 import type { CanonicalIdentity, MappingTrace } from '../identity/identity.module';
 
-/** Tessera's tracer name, as observability/ names it (one instrumentation scope for every span). */
-const TRACER_NAME = 'tessera';
 
 /** What a step span says about the login it belongs to: configuration ids only, never a claim value. */
 export interface StepSpanFacts {

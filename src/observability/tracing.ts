@@ -1,9 +1,7 @@
 import { context, trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-
-/** Name of Tessera's tracer (OpenTelemetry instrumentation scope). */
-export const TRACER_NAME = 'tessera';
+import { TRACER_NAME } from '../common';
 
 /** How {@link startTracing} exports spans. */
 export interface TracingOptions {
