@@ -158,10 +158,11 @@ export function presetMapping(preset: PresetName): CompiledMapping {
  *   `assurance` must be aal1–aal3, anything else is aal1 (never promoted).
  * - A CEL error other than a missing attribute fails with `mapping.expression_failed`.
  * - `condition` must evaluate to true, else `mapping.condition_failed`.
+ * @param subject the subject already checked (requireSubject), carried into the draft as is.
  * @param trace filled with each step's outcome (value counts, never values).
  * @throws BrokerError `mapping.cardinality`, `mapping.expression_failed`, `mapping.condition_failed`.
  */
-export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, trace?: MappingTrace): { draft: Omit<IdentityDraft, 'subject'>; assurance: Assurance } {
+export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMapping, subject: string, trace?: MappingTrace): { draft: IdentityDraft; assurance: Assurance } {
   const result = resultsOf(assertion, mapping);
   const field = (name: string, expr: CompiledExpression, cardinality: 'single' | 'multi', at: number): unknown => {
     const r = result(at, expr);
@@ -208,6 +209,7 @@ export function runMapping(assertion: UpstreamAssertion, mapping: CompiledMappin
   if (mapping.condition) checkCondition(result(FIELD_ORDER.length + mapping.attributes.length, mapping.condition), trace);
   return {
     draft: {
+      subject,
       email,
       emailVerifiedClaim: verified === undefined ? [] : [String(verified)],
       name: text('name'),
