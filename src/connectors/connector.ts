@@ -128,15 +128,14 @@ export interface LogoutCapable {
   verifyLogoutReturn?(endpoint: string, input: UpstreamInput, handle: string): Promise<boolean>;
 }
 
-/** Which upstream session ended, as the IdP identified it: its session id, or the subject (all its sessions). */
+/** Which upstream sessions ended, as the IdP identified them: their session ids, or the subject (all its sessions). */
 export interface UpstreamLogout {
-  upstreamSessionId?: string;
-  /** Several upstream session ids, any of which matches (a SAML LogoutRequest may name several SessionIndex, SAML Core §3.7.1). */
+  /** The upstream session ids, any of which matches: the OIDC logout token's `sid`, or every SessionIndex of a SAML LogoutRequest (SAML Core §3.7.1 allows several). */
   upstreamSessionIds?: string[];
   subject?: string;
   /**
    * When set, only sessions whose stored upstream logout facts (AuthnFacts.upstreamLogout) equal
-   * these exactly end, further narrowed by `upstreamSessionIds` / `upstreamSessionId` when given (SAML SLO, B39).
+   * these exactly end, further narrowed by `upstreamSessionIds` when given (SAML SLO, B39).
    */
   upstreamLogout?: Record<string, string>;
   /** Opaque to the login flow: what the connector needs to answer the IdP ({@link LogoutReplyCapable}). */

@@ -52,6 +52,8 @@ const PROFILE_KEYS = ['email', 'emailVerified', 'name', 'givenName', 'familyName
 export const CLEARABLE_FIELDS = ['email', 'name', 'givenName', 'familyName', 'preferredUsername'] as const;
 /** One of {@link CLEARABLE_FIELDS}. */
 export type ClearableField = (typeof CLEARABLE_FIELDS)[number];
+/** The clearable fields besides the email pair, kept or cleared one by one. */
+const NAME_FIELDS = ['name', 'givenName', 'familyName', 'preferredUsername'] as const;
 
 /**
  * A login's profile values with every ABSENT value (null) replaced by the stored one, unless the
@@ -72,7 +74,7 @@ export function keepMissing(stored: ProfileValues, incoming: ProfileValues, clea
     out.email = stored.email;
     out.emailVerified = stored.email === null ? null : stored.emailVerified;
   }
-  for (const k of ['name', 'givenName', 'familyName', 'preferredUsername'] as const) {
+  for (const k of NAME_FIELDS) {
     if (incoming[k] === null && !clears.has(k)) out[k] = stored[k];
   }
   return out;
@@ -94,7 +96,7 @@ export function keepMissingIdentity(stored: IdentityValues, incoming: IdentityVa
     claims.email = stored.claims.email;
     claims.emailVerified = stored.claims.email === undefined ? incoming.claims.emailVerified : stored.claims.emailVerified;
   }
-  for (const k of ['name', 'givenName', 'familyName', 'preferredUsername'] as const) {
+  for (const k of NAME_FIELDS) {
     if (incoming.claims[k] === undefined && !clears.has(k)) claims[k] = stored.claims[k];
   }
   return { email, emailVerified, claims };

@@ -93,7 +93,7 @@ export class UpstreamAnswers {
       const logout = await e.connector.readLogout(e.name, input);
       const ended = await this.sessions.endByUpstream(providerId, logout);
       const unmatched = ended.length === 0 ? logout.unmatchedCode : undefined;
-      await this.audit.record({ type: 'upstream.logout', outcome: unmatched ? 'failure' : 'success', reason: unmatched, providerId, details: { sessions: ended.map((r) => r.sid), by: logout.upstreamSessionId || logout.upstreamSessionIds ? 'sid' : 'sub' } });
+      await this.audit.record({ type: 'upstream.logout', outcome: unmatched ? 'failure' : 'success', reason: unmatched, providerId, details: { sessions: ended.map((r) => r.sid), by: logout.upstreamSessionIds ? 'sid' : 'sub' } });
       const reply = isLogoutReplyCapable(e.connector) ? await e.connector.replyLogout(logout, ended.length) : undefined;
       return { ended: ended.length, ...(reply ? { reply } : {}) };
     } catch (err) {

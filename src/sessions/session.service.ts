@@ -256,13 +256,10 @@ export class SessionService {
    * the subject — every live session of that upstream subject (reason `upstream_logout`).
    * @returns the reports (empty when nothing matched).
    */
-  async endByUpstream(providerId: string, logout: { upstreamSessionId?: string; upstreamSessionIds?: string[]; subject?: string; upstreamLogout?: Record<string, string> }): Promise<SessionEndReport[]> {
-    if (logout.upstreamLogout !== undefined) {
-      const ids = logout.upstreamSessionIds ?? (logout.upstreamSessionId !== undefined ? [logout.upstreamSessionId] : undefined);
-      return this.endByUpstreamFacts(providerId, logout.upstreamLogout, ids);
-    }
-    const where = logout.upstreamSessionId !== undefined
-      ? { providerId, upstreamSessionId: logout.upstreamSessionId, endedAt: IsNull() }
+  async endByUpstream(providerId: string, logout: { upstreamSessionIds?: string[]; subject?: string; upstreamLogout?: Record<string, string> }): Promise<SessionEndReport[]> {
+    if (logout.upstreamLogout !== undefined) return this.endByUpstreamFacts(providerId, logout.upstreamLogout, logout.upstreamSessionIds);
+    const where = logout.upstreamSessionIds !== undefined
+      ? { providerId, upstreamSessionId: In(logout.upstreamSessionIds), endedAt: IsNull() }
       : logout.subject !== undefined
         ? { providerId, upstreamSubject: logout.subject, endedAt: IsNull() }
         : undefined;

@@ -1,6 +1,5 @@
 import * as jose from 'jose';
 import { BrokerError } from '../../common';
-import type { UpstreamLogout } from '../connector';
 import type { UpstreamKeySet } from './upstream-keys';
 
 /** The event member every logout token carries (OIDC Back-Channel Logout 1.0 §2.4). */
@@ -28,7 +27,7 @@ export interface LogoutTokenCheck {
  * @returns which upstream session(s) ended, and the token's jti and expiry for the replay cache.
  * @throws BrokerError `oidc.logout_token_invalid`.
  */
-export async function validateLogoutToken(token: string, check: LogoutTokenCheck): Promise<UpstreamLogout & { jti: string; expiresAt: Date }> {
+export async function validateLogoutToken(token: string, check: LogoutTokenCheck): Promise<{ upstreamSessionId?: string; subject?: string; jti: string; expiresAt: Date }> {
   let payload: jose.JWTPayload;
   try {
     const result = await check.keys.verify(token, {

@@ -293,7 +293,7 @@ export class OidcConnector implements UpstreamConnector<OidcLoginState>, Upstrea
     if (!(await this.replay.firstUse('oidc.logout_token', `${this.providerId}:${logout.jti}`, logout.expiresAt))) {
       throw new BrokerError('oidc.logout_token_invalid', 'logout token replayed');
     }
-    return { ...(logout.upstreamSessionId ? { upstreamSessionId: logout.upstreamSessionId } : {}), ...(logout.subject ? { subject: logout.subject } : {}) };
+    return { ...(logout.upstreamSessionId ? { upstreamSessionIds: [logout.upstreamSessionId] } : {}), ...(logout.subject ? { subject: logout.subject } : {}) };
   }
 
   /**
