@@ -92,11 +92,11 @@ class Replay {
   constructor(readonly kind: 'theft' | 'invalid', readonly family?: RefreshFamily) {}
 }
 
-/** SQL that keeps a family's unexpired access tokens and appends one (`$jti`, `$exp` at the given positions). */
 /** The code_issuances row (RFC 6749 §4.1.2 replay revocation) with the given parameter placeholders; idempotent per code. */
 const CODE_ISSUANCE_INSERT = (codeHash: string, jti: string, clientId: string, principalId: string, accessExp: string, expires: string) =>
   `INSERT INTO code_issuances (code_hash, jti, client_id, principal_id, access_expires_at, expires_at) VALUES (${codeHash}, ${jti}, ${clientId}, ${principalId}, ${accessExp}, ${expires}) ON CONFLICT (code_hash) DO NOTHING`;
 
+/** SQL that keeps a family's unexpired access tokens and appends one (`$jti`, `$exp` at the given positions). */
 const APPEND_JTI = (now: string, jti: string, exp: string) =>
   `(SELECT COALESCE(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(access_jtis) e WHERE (e->>1)::bigint > ${now}) || jsonb_build_array(jsonb_build_array(${jti}::text, ${exp}::bigint))`;
 
