@@ -107,7 +107,8 @@ describe('fetchGraphGroups against a local Graph stand-in: paging, the cap, the 
       await new Promise<void>((r) => s.close(() => r()));
     }
   });
-  const settings = (timeoutSeconds = 2) => ({ baseUrl: base, timeoutSeconds });
+  // A generous budget (the most allowed): the paging cases must not race a loaded machine; the timeout case sets its own.
+  const settings = (timeoutSeconds = 30) => ({ baseUrl: base, timeoutSeconds });
   async function reasonOf(p: Promise<unknown>): Promise<string> {
     try {
       await p;
