@@ -6,8 +6,11 @@ import { PendingLinkEntity } from './link-entities';
 
 /**
  * Reads what {@link decideLink} needs, inside the login's transaction: the known identity, the
- * principals with this email key (profile or any identity, compared as lower(email), the one
- * rule of identity/ `emailKey`, B14), other subjects of this provider with the email (B17), and
+ * principals holding this email key VERIFIED (profile or any identity, compared as lower(email),
+ * the one rule of identity/ `emailKey`, B14) — an address some IdP merely claimed, unverified or
+ * outside its authority, never makes its principal a candidate, so nobody can squat an email and
+ * wait for its owner's verified login to be linked into their account (pre-account takeover,
+ * B15's class) — other subjects of this provider with the email (B17), and
  * the open pending link of this `(provider, subject)` (locked).
  */
 export async function readFacts(m: EntityManager, identity: CanonicalIdentity, policy: LinkPolicy, known: FederatedIdentityEntity | null, newPendingId: string): Promise<LinkFacts> {
@@ -26,8 +29,8 @@ export async function readFacts(m: EntityManager, identity: CanonicalIdentity, p
       `SELECT p.id AS principal_id,
               EXISTS (SELECT 1 FROM federated_identities x WHERE x.principal_id = p.id AND x.provider_id = $2) AS has_provider
          FROM principals p
-        WHERE lower(p.email) = $1
-           OR p.id IN (SELECT f.principal_id FROM federated_identities f WHERE lower(f.email) = $1)
+        WHERE (lower(p.email) = $1 AND p.email_verified IS TRUE)
+           OR p.id IN (SELECT f.principal_id FROM federated_identities f WHERE lower(f.email) = $1 AND f.email_verified IS TRUE)
         ORDER BY p.created_at, p.id`,
       [key, identity.providerId],
     );

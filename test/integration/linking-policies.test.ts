@@ -78,6 +78,15 @@ describe.each(backends)('linking policies on %s (issue 10 items 8–12)', (backe
     expect([a.principalId, b.principalId]).toEqual([first.principalId, first.principalId]);
   });
 
+  it('B15 class, pre-account takeover: a principal created with the email UNVERIFIED (a non-authoritative IdP) is never the link target of the owner\'s later verified login', async () => {
+    const squatter = await linking.resolve(identity({ providerId: 'social', email: 'victim@example.test', emailVerified: false }), 'email');
+    const owner = await linking.resolve(identity({ providerId: 'partner3', email: 'Victim@example.test', emailVerified: true }), 'email');
+    expect(owner.principalId).not.toBe(squatter.principalId);
+    expect(owner.decision).toMatchObject({ kind: 'create' });
+    const [{ n }] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM federated_identities WHERE principal_id = $1`, [squatter.principalId]);
+    expect(n).toBe(1);
+  });
+
   it('B14: the email comparison is case-insensitive on the whole address (one rule)', async () => {
     const first = await linking.resolve(identity({ providerId: 'home', email: 'Mixed.Case@example.test' }), 'none');
     const r = await linking.resolve(identity({ providerId: 'partner2', email: 'mixed.case@example.test' }), 'email');
